@@ -1,0 +1,72 @@
+"""The Faust application: `faust -A wostream.app worker` (or `wostream worker`) runs it.
+
+The only module that builds a global app, because `faust -A` needs one; everything else receives what it
+needs as arguments. The route agent is thin: it reads raw bytes and hands them to `Runtime.route_one`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+
+from wostream.kafka import core_topics, ensure_topics
+from wostream.runtime import Runtime
+from wostream.settings import Settings
+from wostream.web import install_pages
+
+log = logging.getLogger(__name__)
+
+
+class WostreamApp(faust.App):  # type: ignore[misc]
+    """Creates our topics before Faust's consumer subscribes (Faust declares only its internal ones)."""
+
+    wostream_settings: Settings
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        await ensure_topics(self.wostream_settings, core_topics(self.wostream_settings))
+
+
+def create_app(settings: Settings | None = None) -> faust.App:
+    settings = settings or Settings()
+    app = WostreamApp(
+        settings.app_id,
+        broker=settings.broker_url,
+        store="memory://",
+        autodiscover=False,
+        datadir=str(settings.datadir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        broker_commit_interval=settings.commit_interval,
+        producer_acks=-1,
+        # An event is acknowledged only after it is handed on; with the broker away that can take a while,
+        # and a rebalance must not wait for it (it is simply not committed, and is routed again).
+        stream_wait_empty=False,
+        web_tables_enabled=False,
+    )
+    app.wostream_settings = settings
+    runtime = Runtime(settings, loop=app.loop, beacon=app.beacon)
+    app._extra_services.append(runtime)  # noqa: SLF001  (instances are accepted; app.service() wants a class)
+    raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes, partitions=settings.partitions)
+
+    @app.agent(raw_topic, name="wostream.route")
+    async def route_events(stream: Any) -> None:
+        async for event in stream.events():
+            await runtime.ready.wait()
+            message = event.message
+            source = f"{message.topic}:{message.partition}:{message.offset}"
+            await runtime.route_one(bytes(event.value or b""), message.key, source)
+
+    install_pages(app, runtime)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,291 @@
+"""Delivers each subscriber's topic to its live callback: ordered, isolated, at least once.
+
+One aiokafka consumer (group `<app_id>-deliver`) subscribes to every `wo.push.*` topic by pattern, so a new
+subscriber's topic is picked up without restarting or rebalancing Faust's agents. Each assigned partition
+gets a *lane*: one task pushing its records strictly in offset order, one in flight. A partition's offset is
+committed only up to the last record acknowledged by the subscriber or dead-lettered. An offline subscriber's
+partitions are paused (nothing fetched, nothing retried or counted); a slow one only holds its own lanes.
+
+Faust agents were not used here: their acks happen in a `finally:` whatever the outcome, a sleeping retry
+stalls every rebalance, and agents cannot follow topics created after start (shared/notes/faust.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+
+from wostream.directory import Directory, callback_key
+from wostream.errors import Failed, Gone, PushError, Refused
+from wostream.models import RetryPolicy
+from wostream.retry import backoff, exhausted
+from wostream.settings import Settings
+from wostream.stats import Stats
+
+log = logging.getLogger(__name__)
+
+Push = Callable[[str, str, dict[str, str], int], Awaitable[None]]
+
+
+@dataclass
+class Lane:
+    tp: TopicPartition
+    base_code: str
+    queue: deque[ConsumerRecord[bytes, bytes]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    done: int | None = None  # next offset to commit
+    committed: int | None = None
+    paused: bool = False
+    task: asyncio.Task[None] | None = None
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, delivery: Delivery) -> None:
+        self.delivery = delivery
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.delivery.drop_lanes(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.delivery.add_lanes(assigned)
+
+
+class Delivery:
+    def __init__(
+        self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, push: Push, stats: Stats
+    ) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.producer = producer
+        self.push = push
+        self.stats = stats
+        self.lanes: dict[TopicPartition, Lane] = {}
+        self.online: dict[str, asyncio.Event] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.default_policy = RetryPolicy(settings.retry_attempts, settings.retry_initial, settings.retry_max)
+        directory.listeners.append(self._on_directory_change)
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka,
+            group_id=f"{self.settings.app_id}-deliver",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=3000,
+            max_partition_fetch_bytes=1 << 20,
+            fetch_max_wait_ms=100,
+        )
+        await self._consumer.start()
+        pattern = "^" + "".join("\\" + c if not c.isalnum() else c for c in self.settings.push_prefix) + ".*"
+        self._consumer.subscribe(pattern=pattern, listener=_Rebalance(self))
+        self._task = asyncio.create_task(self._fetch_loop(), name="wostream-delivery")
+
+    async def stop(self) -> None:
+        """Bounded drain: in-flight pushes are cancelled (they will be redelivered), done offsets committed."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.drop_lanes(list(self.lanes))
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    # -- partitions -------------------------------------------------------------------------------------
+
+    def add_lanes(self, tps: list[TopicPartition]) -> None:
+        for tp in tps:
+            base_code = self.settings.base_code_of(tp.topic)
+            if base_code is None or tp in self.lanes:
+                continue
+            lane = Lane(tp, base_code)
+            lane.task = asyncio.create_task(self._lane_loop(lane), name=f"wostream-lane-{tp.topic}-{tp.partition}")
+            self.lanes[tp] = lane
+            self._sync_pause(lane)
+
+    async def drop_lanes(self, tps: list[TopicPartition]) -> None:
+        lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
+        for lane in lanes:
+            if lane.task is not None:
+                lane.task.cancel()
+        await asyncio.gather(*(lane.task for lane in lanes if lane.task), return_exceptions=True)
+        await self._commit(lanes)
+
+    def _on_directory_change(self, base_code: str) -> None:
+        event = self.online.setdefault(base_code, asyncio.Event())
+        if self.directory.online(base_code):
+            event.set()
+        else:
+            event.clear()
+        for lane in self.lanes.values():
+            if lane.base_code == base_code:
+                self._sync_pause(lane)
+
+    def _sync_pause(self, lane: Lane) -> None:
+        """Fetch for a partition only while its subscriber is online and its lane has room."""
+        if self._consumer is None or lane.tp not in self._consumer.assignment():
+            return
+        want = not self.directory.online(lane.base_code) or len(lane.queue) >= self.settings.in_flight_per_partition
+        if want and not lane.paused:
+            self._consumer.pause(lane.tp)
+        elif not want and lane.paused:
+            self._consumer.resume(lane.tp)
+        lane.paused = want
+
+    # -- fetching and committing --------------------------------------------------------------------------
+
+    async def _fetch_loop(self) -> None:
+        assert self._consumer is not None
+        last_commit = time.monotonic()
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200, max_records=2000)
+            for tp, records in batches.items():
+                lane = self.lanes.get(tp)
+                if lane is None:
+                    continue
+                lane.queue.extend(records)
+                lane.wake.set()
+                self._sync_pause(lane)
+            if time.monotonic() - last_commit >= self.settings.commit_interval:
+                await self._commit(list(self.lanes.values()))
+                last_commit = time.monotonic()
+
+    async def _commit(self, lanes: list[Lane]) -> None:
+        if self._consumer is None:
+            return
+        offsets = {
+            lane.tp: OffsetAndMetadata(lane.done, "")
+            for lane in lanes
+            if lane.done is not None and lane.done != lane.committed
+        }
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except Exception as exc:  # a lost commit only means redelivery; say so and go on
+            log.warning("commit failed (events may be delivered again): %s", exc)
+            return
+        for lane in lanes:
+            if lane.tp in offsets:
+                lane.committed = lane.done
+
+    # -- one partition -------------------------------------------------------------------------------------
+
+    async def _lane_loop(self, lane: Lane) -> None:
+        while True:
+            if not lane.queue:
+                lane.wake.clear()
+                await lane.wake.wait()
+                continue
+            record = lane.queue[0]
+            await self._deliver(lane, record)
+            lane.queue.popleft()
+            lane.done = record.offset + 1
+            self._sync_pause(lane)
+
+    async def _wait_online(self, base_code: str) -> None:
+        event = self.online.setdefault(base_code, asyncio.Event())
+        if self.directory.online(base_code):
+            event.set()
+        await event.wait()
+
+    async def _deliver(self, lane: Lane, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Push one record until acknowledged or dead-lettered; offline time is not an attempt."""
+        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        event_id = headers.get("eventId", f"{record.topic}:{record.partition}:{record.offset}")
+        message = (record.value or b"").decode("utf-8", "replace")
+        policy = self._policy(lane.base_code)
+        attempt, first_at, last_error = 0, time.time(), ""
+        while True:
+            await self._wait_online(lane.base_code)
+            callback = self.directory.callback_for(lane.base_code)
+            if callback is None:
+                continue
+            attempt += 1
+            started = time.monotonic()
+            try:
+                await self.push(
+                    callback.proxy,
+                    message,
+                    {"eventId": event_id, "attempt": str(attempt)},
+                    self.settings.push_timeout_ms,
+                )
+            except Gone:
+                attempt -= 1  # the subscriber left: wait for it, do not count
+                self.directory.apply_callback(callback_key(lane.base_code, callback.session), None)
+                await self._forget_callback(lane.base_code, callback.session)
+                continue
+            except (Refused, Failed, PushError) as exc:
+                last_error = str(exc) or type(exc).__name__
+                self.stats.failed(lane.base_code, last_error)
+                if exhausted(attempt, policy):
+                    await self._dead_letter(lane, record, event_id, attempt, first_at, last_error)
+                    return
+                delay = backoff(attempt, policy)
+                log.info(
+                    "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
+                    lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
+                )
+                self.stats.retrying(lane.base_code, +1)
+                try:
+                    await asyncio.sleep(delay)  # cancellable: a revoke never waits for it
+                finally:
+                    self.stats.retrying(lane.base_code, -1)
+                continue
+            self.stats.delivered(lane.base_code, time.monotonic() - started)
+            return
+
+    def _policy(self, base_code: str) -> RetryPolicy:
+        sub = self.directory.subscriptions.get(base_code)
+        return sub.retry if sub is not None and sub.retry is not None else self.default_policy
+
+    async def _forget_callback(self, base_code: str, session: str) -> None:
+        """Tell every worker this callback is stale (tombstone), so none keeps pushing into the void."""
+        try:
+            await self.producer.send_and_wait(
+                self.settings.callbacks_topic, key=callback_key(base_code, session), value=None
+            )
+        except Exception as exc:
+            log.warning("could not publish stale callback of %s: %s", base_code, exc)
+
+    async def _dead_letter(
+        self,
+        lane: Lane,
+        record: ConsumerRecord[bytes, bytes],
+        event_id: str,
+        attempts: int,
+        first_at: float,
+        reason: str,
+    ) -> None:
+        meta = {
+            "eventId": event_id,
+            "reason": reason,
+            "attempts": str(attempts),
+            "firstAttemptAt": _iso(first_at),
+            "lastAttemptAt": _iso(time.time()),
+            "source": f"{record.topic}:{record.partition}:{record.offset}",
+        }
+        headers = [(k, v.encode()) for k, v in meta.items()]
+        headers += [(k, v) for k, v in (record.headers or ()) if k not in meta]
+        while True:
+            try:
+                await self.producer.send_and_wait(
+                    self.settings.dead_topic(lane.base_code), key=record.key, value=record.value, headers=headers
+                )
+                break
+            except Exception as exc:  # the dead topic must get it before the offset moves on
+                log.error("dead-lettering %s for %s failed, retrying: %s", event_id, lane.base_code, exc)
+                await asyncio.sleep(1.0)
+        log.warning("event %s dead-lettered for %s after %d attempts: %s", event_id, lane.base_code, attempts, reason)
+        self.stats.dead(lane.base_code, json.dumps(meta, ensure_ascii=False))
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))

@@ -1,0 +1,106 @@
+"""What every worker knows: subscriptions, id maps and live callbacks, rebuilt from compacted topics.
+
+Pure state with no Kafka import: `feed` reads the topics and calls `apply_*`; routing, the Ice servants and
+delivery read from here. Faust's GlobalTable is unreliable with several workers (shared/notes/faust.md), so each
+worker folds the whole of every config topic into this object itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wostream.idmaps import apply_record as apply_idmap_record
+from wostream.models import IdMaps, Subscription
+from wostream.routing import SubscriptionIndex
+from wostream.subscriptions import ConfigError, subscription_from_record
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A subscriber's registered `Subscriber*` as `proxyToString()` output: a bearer token, never logged."""
+
+    base_code: str
+    session: str
+    proxy: str
+    registered_at: float
+
+
+def callback_key(base_code: str, session: str) -> bytes:
+    """One record per session, so a late tombstone of an old session never hides a newer one."""
+    return f"{base_code}{SEP}{session}".encode()
+
+
+def callback_value(proxy: str, registered_at: float) -> bytes:
+    return json.dumps({"proxy": proxy, "registeredAt": registered_at}).encode()
+
+
+@dataclass
+class Directory:
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    index: SubscriptionIndex = field(default_factory=lambda: SubscriptionIndex([]))
+    idmaps: IdMaps = field(default_factory=IdMaps)
+    callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    listeners: list[Callable[[str], None]] = field(default_factory=list)
+
+    def apply_subscription(self, key: bytes, value: bytes | None) -> None:
+        try:
+            sub = subscription_from_record(key, value)
+        except ConfigError as exc:
+            self._error(f"subscription record {key!r} ignored: {exc}")
+            return
+        base_code = key.decode("utf-8", "replace")
+        if sub is None:
+            self.subscriptions.pop(base_code, None)
+        else:
+            self.subscriptions[sub.base_code] = sub
+        self.index = SubscriptionIndex(self.subscriptions.values())
+        self._notify(base_code)
+
+    def apply_idmap(self, key: bytes, value: bytes | None) -> None:
+        try:
+            apply_idmap_record(self.idmaps, key, value)
+        except Exception as exc:  # a bad record must not stop the feed: report it
+            self._error(f"id-map record {key!r} ignored: {exc}")
+
+    def apply_callback(self, key: bytes, value: bytes | None) -> None:
+        try:
+            base_code, session = key.decode().split(SEP, 1)
+            sessions = self.callbacks.setdefault(base_code, {})
+            if value is None:
+                sessions.pop(session, None)
+            else:
+                doc = json.loads(value)
+                sessions[session] = Callback(base_code, session, str(doc["proxy"]), float(doc["registeredAt"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            self._error(f"callback record {key!r} ignored: {type(exc).__name__}")
+            return
+        self._notify(base_code)
+
+    def callback_for(self, base_code: str) -> Callback | None:
+        """The most recent live registration: a subscriber that reconnected wins over its stale session."""
+        sessions = self.callbacks.get(base_code)
+        if not sessions:
+            return None
+        return max(sessions.values(), key=lambda c: c.registered_at)
+
+    def online(self, base_code: str) -> bool:
+        sub = self.subscriptions.get(base_code)
+        return sub is not None and sub.enabled and self.callback_for(base_code) is not None
+
+    def _notify(self, base_code: str) -> None:
+        for listener in list(self.listeners):
+            listener(base_code)
+
+    def _error(self, message: str) -> None:
+        log.error("%s", message)
+        self.errors.append(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}")
+        del self.errors[:-100]

@@ -1,0 +1,97 @@
+"""Plain data shared by the pure core (routing, subscriptions, id maps) and the adapters.
+
+Nothing here imports Kafka or Ice: these values cross the boundary between the Faust/Ice edges and the
+functions that decide what goes where, and they must stay cheap to build in unit tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+WILDCARD = "*"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for one subscriber's failing callbacks; seconds, so the schedule is a pure function."""
+
+    attempts: int = 12
+    initial: float = 1.0
+    max: float = 300.0
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One registered third-party system, as an administrator configured it.
+
+    `secret_hash` is the only form of the secret that ever leaves the CLI (see `credentials`).
+    Sets may hold WILDCARD meaning "all"; an empty scope (both id sets empty) matches nothing.
+    """
+
+    base_code: str
+    name: str
+    secret_hash: str
+    data_areas: frozenset[str]
+    change_ids: frozenset[str]
+    organ_ids: frozenset[str] = frozenset()
+    community_ids: frozenset[str] = frozenset()
+    mask: tuple[str, ...] = ()
+    enabled: bool = True
+    retry: RetryPolicy | None = None
+
+
+class IdKind(str, Enum):
+    """The id spaces a subscriber maps our ids into (SPEC.md section 2, `e…Id` fields)."""
+
+    COMMUNITY = "community"
+    HOUSE = "house"
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+
+
+@dataclass
+class IdMaps:
+    """Per subscriber and id kind: our id -> the subscriber's own id. Mutable: fed live from a topic."""
+
+    maps: dict[tuple[str, IdKind], dict[str, str]] = field(default_factory=dict)
+
+    def lookup(self, base_code: str, kind: IdKind, our_id: str) -> str | None:
+        table = self.maps.get((base_code, kind))
+        return None if table is None else table.get(our_id)
+
+    def put(self, base_code: str, kind: IdKind, our_id: str, their_id: str | None) -> None:
+        """Set a mapping; `their_id=None` deletes it (a tombstone on the id-map topic)."""
+        table = self.maps.setdefault((base_code, kind), {})
+        if their_id is None:
+            table.pop(our_id, None)
+        else:
+            table[our_id] = their_id
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One copy of one event for one subscriber: what goes onto `wo.push.<base_code>`."""
+
+    base_code: str
+    key: str  # serviceOrderId: the Kafka key that keeps one ticket's events in one ordered partition
+    data_area: str  # travels as the message tag (Kafka header `dataArea`)
+    change_id: str
+    event_id: str
+    envelope: bytes  # UTF-8 JSON of SPEC.md section 4, `data` a JSON string
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """The whole decision for one raw event.
+
+    `quarantine` holds reasons; when non-empty the original bytes go to the quarantine topic with them
+    (an event may be delivered to some subscribers and still be quarantined for others it could not be
+    evaluated against). `event_id` is None only when the bytes could not be read as an event at all.
+    """
+
+    event_id: str | None
+    change_id: str | None
+    deliveries: tuple[Delivery, ...] = ()
+    quarantine: tuple[str, ...] = ()
+    unsupported: bool = False  # changeId 8: accepted, counted, pushed to nobody
