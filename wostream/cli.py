@@ -168,6 +168,7 @@ def up(data_dir: Path, subs_file: Path) -> None:
             os.environ.setdefault(name, value)
         click.echo(f"applying {subs_file} ...")
         subscriptions_apply.callback(subs_file, False)  # type: ignore[misc]
+        idmap_apply.callback(TABLES / "idmaps.example.csv")  # type: ignore[misc]
         click.echo("starting glacier2router and a worker ...")
         router.start()
         worker_proc.start()

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
-from wostream.directory import Directory, callback_key
-from wostream.errors import Failed, Gone, PushError, Refused
+from wostream.directory import Directory, RetryState, callback_key, park_key, retry_key
+from wostream.errors import Gone, PushError
 from wostream.models import RetryPolicy
 from wostream.retry import backoff, exhausted
 from wostream.settings import Settings
@@ -200,9 +200,19 @@ class Delivery:
         """Push one record until acknowledged or dead-lettered; offline time is not an attempt."""
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         event_id = headers.get("eventId", f"{record.topic}:{record.partition}:{record.offset}")
+        ticket = (record.key or b"").decode("utf-8", "replace")
+        parked_behind = self.directory.parked.get((lane.base_code, ticket))
+        if parked_behind is not None and "replayOf" not in headers:
+            reason = f"parked: ticket {ticket} waits behind dead event {parked_behind}"
+            await self._dead_letter(lane, record, event_id, 0, time.time(), reason, park=False)
+            return
         message = (record.value or b"").decode("utf-8", "replace")
         policy = self._policy(lane.base_code)
-        attempt, first_at, last_error = 0, time.time(), ""
+        memory = self._remembered(lane, record)
+        attempt = memory.attempts if memory else 0
+        first_at = memory.first_at if memory else time.time()
+        if memory and memory.next_at > time.time():
+            await self._sleep(lane.base_code, memory.next_at - time.time())
         while True:
             await self._wait_online(lane.base_code)
             callback = self.directory.callback_for(lane.base_code)
@@ -222,25 +232,47 @@ class Delivery:
                 self.directory.apply_callback(callback_key(lane.base_code, callback.session), None)
                 await self._forget_callback(lane.base_code, callback.session)
                 continue
-            except (Refused, Failed, PushError) as exc:
+            except PushError as exc:
                 last_error = str(exc) or type(exc).__name__
                 self.stats.failed(lane.base_code, last_error)
                 if exhausted(attempt, policy):
-                    await self._dead_letter(lane, record, event_id, attempt, first_at, last_error)
+                    await self._dead_letter(lane, record, event_id, attempt, first_at, last_error, park=True)
+                    await self._remember(lane, None)
                     return
                 delay = backoff(attempt, policy)
                 log.info(
                     "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
                     lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
                 )
-                self.stats.retrying(lane.base_code, +1)
-                try:
-                    await asyncio.sleep(delay)  # cancellable: a revoke never waits for it
-                finally:
-                    self.stats.retrying(lane.base_code, -1)
+                await self._remember(lane, RetryState(record.offset, event_id, attempt, first_at,
+                                                      time.time() + delay, last_error))
+                await self._sleep(lane.base_code, delay)
                 continue
             self.stats.delivered(lane.base_code, time.monotonic() - started)
+            if attempt > 1 or memory:
+                await self._remember(lane, None)
             return
+
+    def _remembered(self, lane: Lane, record: ConsumerRecord[bytes, bytes]) -> RetryState | None:
+        state = self.directory.retries.get((lane.tp.topic, lane.tp.partition))
+        return state if state is not None and state.offset == record.offset else None
+
+    async def _remember(self, lane: Lane, state: RetryState | None) -> None:
+        """Persist the head record's schedule (None clears it) so any worker resumes it after a restart."""
+        key = retry_key(lane.tp.topic, lane.tp.partition)
+        value = None if state is None else state.to_json()
+        self.directory.apply_retry(key, value)
+        try:
+            await self.producer.send_and_wait(self.settings.retries_topic, key=key, value=value)
+        except Exception as exc:  # losing the memory only means a fresh schedule after a restart
+            log.warning("could not persist retry state of %s: %s", lane.tp, exc)
+
+    async def _sleep(self, base_code: str, seconds: float) -> None:
+        self.stats.retrying(base_code, +1)
+        try:
+            await asyncio.sleep(seconds)  # cancellable: a revoke never waits for it
+        finally:
+            self.stats.retrying(base_code, -1)
 
     def _policy(self, base_code: str) -> RetryPolicy:
         sub = self.directory.subscriptions.get(base_code)
@@ -263,7 +295,9 @@ class Delivery:
         attempts: int,
         first_at: float,
         reason: str,
+        park: bool,
     ) -> None:
+        """Into the dead topic, in order; with `park`, the ticket's later events follow it there."""
         meta = {
             "eventId": event_id,
             "reason": reason,
@@ -273,9 +307,15 @@ class Delivery:
             "source": f"{record.topic}:{record.partition}:{record.offset}",
         }
         headers = [(k, v.encode()) for k, v in meta.items()]
-        headers += [(k, v) for k, v in (record.headers or ()) if k not in meta]
+        headers += [(k, v) for k, v in (record.headers or ()) if k not in meta and k != "replayOf"]
+        ticket = (record.key or b"").decode("utf-8", "replace")
         while True:
             try:
+                if park:
+                    key = park_key(lane.base_code, ticket)
+                    value = json.dumps({"eventId": event_id, "at": time.time()}).encode()
+                    await self.producer.send_and_wait(self.settings.retries_topic, key=key, value=value)
+                    self.directory.apply_retry(key, value)
                 await self.producer.send_and_wait(
                     self.settings.dead_topic(lane.base_code), key=record.key, value=record.value, headers=headers
                 )
@@ -283,8 +323,8 @@ class Delivery:
             except Exception as exc:  # the dead topic must get it before the offset moves on
                 log.error("dead-lettering %s for %s failed, retrying: %s", event_id, lane.base_code, exc)
                 await asyncio.sleep(1.0)
-        log.warning("event %s dead-lettered for %s after %d attempts: %s", event_id, lane.base_code, attempts, reason)
-        self.stats.dead(lane.base_code, json.dumps(meta, ensure_ascii=False))
+        log.warning("event %s of ticket %s dead-lettered for %s: %s", event_id, ticket, lane.base_code, reason)
+        self.stats.dead(lane.base_code, reason)
 
 
 def _iso(ts: float) -> str:

@@ -42,12 +42,40 @@ def callback_value(proxy: str, registered_at: float) -> bytes:
     return json.dumps({"proxy": proxy, "registeredAt": registered_at}).encode()
 
 
+@dataclass(frozen=True)
+class RetryState:
+    """Where a partition's head record stands in its retry schedule, so a restart resumes it."""
+
+    offset: int
+    event_id: str
+    attempts: int
+    first_at: float
+    next_at: float
+    last_error: str
+
+    def to_json(self) -> bytes:
+        return json.dumps({"offset": self.offset, "eventId": self.event_id, "attempts": self.attempts,
+                           "firstAt": self.first_at, "nextAt": self.next_at, "lastError": self.last_error},
+                          ensure_ascii=False).encode()
+
+
+def retry_key(topic: str, partition: int) -> bytes:
+    return f"retry{SEP}{topic}{SEP}{partition}".encode()
+
+
+def park_key(base_code: str, ticket: str) -> bytes:
+    """A ticket whose event was dead-lettered: its later events wait behind it in the dead topic."""
+    return f"park{SEP}{base_code}{SEP}{ticket}".encode()
+
+
 @dataclass
 class Directory:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     index: SubscriptionIndex = field(default_factory=lambda: SubscriptionIndex([]))
     idmaps: IdMaps = field(default_factory=IdMaps)
     callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
+    retries: dict[tuple[str, int], RetryState] = field(default_factory=dict)
+    parked: dict[tuple[str, str], str] = field(default_factory=dict)  # (baseCode, ticket) -> dead eventId
     errors: list[str] = field(default_factory=list)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
 
@@ -84,6 +112,32 @@ class Directory:
             self._error(f"callback record {key!r} ignored: {type(exc).__name__}")
             return
         self._notify(base_code)
+
+    def apply_retry(self, key: bytes, value: bytes | None) -> None:
+        """Retry states and parked tickets share one compacted topic; the key's first part tells them apart."""
+        try:
+            kind, a, b = key.decode().split(SEP, 2)
+            doc = None if value is None else json.loads(value)
+            if kind == "retry":
+                self._apply_retry_state((a, int(b)), doc)
+            elif kind == "park":
+                if doc is None:
+                    self.parked.pop((a, b), None)
+                else:
+                    self.parked[(a, b)] = str(doc["eventId"])
+            else:
+                raise ValueError(kind)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._error(f"retry record {key!r} ignored: {type(exc).__name__}")
+
+    def _apply_retry_state(self, tp: tuple[str, int], doc: dict[str, object] | None) -> None:
+        if doc is None:
+            self.retries.pop(tp, None)
+            return
+        self.retries[tp] = RetryState(
+            int(doc["offset"]), str(doc["eventId"]), int(doc["attempts"]),  # type: ignore[call-overload]
+            float(doc["firstAt"]), float(doc["nextAt"]), str(doc["lastError"]),  # type: ignore[arg-type]
+        )
 
     def callback_for(self, base_code: str) -> Callback | None:
         """The most recent live registration: a subscriber that reconnected wins over its stale session."""

@@ -29,6 +29,7 @@ class ConfigFeed:
             settings.subscriptions_topic: directory.apply_subscription,
             settings.idmaps_topic: directory.apply_idmap,
             settings.callbacks_topic: directory.apply_callback,
+            settings.retries_topic: directory.apply_retry,
         }
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
