@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         broker_commit_interval=settings.commit_interval,
+        # a killed worker's partitions move to the others after 10 s, not Faust's default 60 s
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         producer_acks=-1,
         # An event is acknowledged only after it is handed on; with the broker away that can take a while,
         # and a rebalance must not wait for it (it is simply not committed, and is routed again).

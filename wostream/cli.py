@@ -120,12 +120,38 @@ def send(files: tuple[Any, ...], raw: bool) -> None:
 @click.option("--show-context", is_flag=True, help="Print {context, message} instead of the bare envelope.")
 @click.option("--delay", type=float, default=0.0, help="Seconds to sleep in each call (a slow system).")
 @click.option("--refuse", type=int, default=0, help="Refuse the first N calls with PushRefused (-1: all).")
+@click.option("--refuse-ticket", help="Refuse every event of this serviceOrderId (a poison ticket).")
 def subscriber(base_code: str, secret: str, config: str, router: str | None, show_context: bool, delay: float,
-               refuse: int) -> None:
-    """The reference third-party client: prints every envelope received as one JSON line."""
+               refuse: int, refuse_ticket: str | None) -> None:
+    """The reference third-party client: prints every envelope received as one JSON line.
+
+    With --show-context each line is {"context", "receivedAt", "message"} and refused calls are printed too
+    (with "refused": true): what the tests read.
+    """
     from wostream.subscriber import Behaviour, run
 
-    sys.exit(run(base_code, secret, config, router, Behaviour(show_context, delay, refuse)))
+    sys.exit(run(base_code, secret, config, router, Behaviour(show_context, delay, refuse, refuse_ticket)))
+
+
+@main.command("replay")
+@click.argument("base_code")
+@click.option("--dry-run", is_flag=True, help="Only say what would be replayed.")
+def replay_cmd(base_code: str, dry_run: bool) -> None:
+    """Put BASE_CODE's dead events back on its push topic in order, and un-park their tickets."""
+    from tqdm import tqdm
+
+    from wostream.replay import replay
+
+    with tqdm(unit="events", file=sys.stderr, disable=None) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = asyncio.run(replay(Settings(), base_code, dry_run, progress))
+    for line in report.lines():
+        click.echo(line)
+    click.echo("dry run: nothing replayed" if dry_run else f"{report.events} events replayed to "
+               f"{Settings().push_topic(base_code)}")
 
 
 @main.group()

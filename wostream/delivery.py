@@ -32,6 +32,9 @@ from wostream.stats import Stats
 
 log = logging.getLogger(__name__)
 
+REPLAY_HEADERS = ("replayOf", "replayAt")
+DEAD_HEADERS = ("reason", "attempts", "firstAttemptAt", "lastAttemptAt", "source")
+
 Push = Callable[[str, str, dict[str, str], int], Awaitable[None]]
 
 
@@ -201,9 +204,9 @@ class Delivery:
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         event_id = headers.get("eventId", f"{record.topic}:{record.partition}:{record.offset}")
         ticket = (record.key or b"").decode("utf-8", "replace")
-        parked_behind = self.directory.parked.get((lane.base_code, ticket))
-        if parked_behind is not None and "replayOf" not in headers:
-            reason = f"parked: ticket {ticket} waits behind dead event {parked_behind}"
+        park = self.directory.parked.get((lane.base_code, ticket))
+        if park is not None and not _replayed_after(headers, park.at):
+            reason = f"parked: ticket {ticket} waits behind dead event {park.event_id}"
             await self._dead_letter(lane, record, event_id, 0, time.time(), reason, park=False)
             return
         message = (record.value or b"").decode("utf-8", "replace")
@@ -307,7 +310,7 @@ class Delivery:
             "source": f"{record.topic}:{record.partition}:{record.offset}",
         }
         headers = [(k, v.encode()) for k, v in meta.items()]
-        headers += [(k, v) for k, v in (record.headers or ()) if k not in meta and k != "replayOf"]
+        headers += [(k, v) for k, v in (record.headers or ()) if k not in meta and k not in REPLAY_HEADERS]
         ticket = (record.key or b"").decode("utf-8", "replace")
         while True:
             try:
@@ -325,6 +328,14 @@ class Delivery:
                 await asyncio.sleep(1.0)
         log.warning("event %s of ticket %s dead-lettered for %s: %s", event_id, ticket, lane.base_code, reason)
         self.stats.dead(lane.base_code, reason)
+
+
+def _replayed_after(headers: dict[str, str], parked_at: float) -> bool:
+    """A replayed event passes a park set before its replay; one set during the replay holds it again."""
+    try:
+        return float(headers.get("replayAt", "")) > parked_at
+    except ValueError:
+        return False
 
 
 def _iso(ts: float) -> str:

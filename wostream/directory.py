@@ -59,6 +59,14 @@ class RetryState:
                           ensure_ascii=False).encode()
 
 
+@dataclass(frozen=True)
+class Park:
+    """Why a ticket is parked (the dead event it waits behind) and since when."""
+
+    event_id: str
+    at: float
+
+
 def retry_key(topic: str, partition: int) -> bytes:
     return f"retry{SEP}{topic}{SEP}{partition}".encode()
 
@@ -75,7 +83,7 @@ class Directory:
     idmaps: IdMaps = field(default_factory=IdMaps)
     callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
     retries: dict[tuple[str, int], RetryState] = field(default_factory=dict)
-    parked: dict[tuple[str, str], str] = field(default_factory=dict)  # (baseCode, ticket) -> dead eventId
+    parked: dict[tuple[str, str], Park] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
 
@@ -124,7 +132,7 @@ class Directory:
                 if doc is None:
                     self.parked.pop((a, b), None)
                 else:
-                    self.parked[(a, b)] = str(doc["eventId"])
+                    self.parked[(a, b)] = Park(str(doc["eventId"]), float(doc["at"]))
             else:
                 raise ValueError(kind)
         except (ValueError, KeyError, TypeError) as exc:

@@ -21,13 +21,19 @@ import Ice
 from wostream.slice import PushRefused, Subscriber, SubscriberPrx, SubscriberSessionPrx
 
 
+# What glacier2router says when it cannot reach our verifier or session manager (a worker restarting):
+# worth retrying, unlike our own refusals (unknown baseCode, wrong secret), which end the client.
+TRANSIENT_REASONS = frozenset({"internal server error"})
+
+
 @dataclass
 class Behaviour:
-    """How this subscriber answers: normal, slow, or refusing (the first N calls or for ever)."""
+    """How this subscriber answers: normal, slow, or refusing (some calls, or one ticket's events)."""
 
     show_context: bool = False
     delay: float = 0.0
     refuse: int = 0  # refuse this many calls (-1: all)
+    refuse_ticket: str | None = None  # refuse every event of this serviceOrderId (a poison ticket)
 
 
 class SubscriberI(Subscriber):  # type: ignore[misc]
@@ -38,17 +44,32 @@ class SubscriberI(Subscriber):  # type: ignore[misc]
         self.calls = 0
 
     def push(self, message: str, current: Ice.Current) -> None:
+        received_at = time.time()
         with self.lock:
             self.calls += 1
             calls = self.calls
         if self.behaviour.delay:
             time.sleep(self.behaviour.delay)
-        if self.behaviour.refuse < 0 or calls <= self.behaviour.refuse:
-            raise PushRefused(f"refusing call {calls} (test behaviour)")
+        refused = self._refuses(calls, message)
         if self.behaviour.show_context:
-            line = json.dumps({"context": dict(current.ctx), "message": json.loads(message)}, ensure_ascii=False)
-        else:
-            line = message
+            record = {"context": dict(current.ctx), "receivedAt": received_at, "message": json.loads(message)}
+            if refused:
+                record["refused"] = True
+            self._write(json.dumps(record, ensure_ascii=False))
+        elif not refused:
+            self._write(message)
+        if refused:
+            raise PushRefused(f"refusing call {calls} (test behaviour)")
+
+    def _refuses(self, calls: int, message: str) -> bool:
+        if self.behaviour.refuse < 0 or calls <= self.behaviour.refuse:
+            return True
+        if self.behaviour.refuse_ticket is not None:
+            data = json.loads(json.loads(message).get("data") or "{}")
+            return str(data.get("serviceOrderId")) == self.behaviour.refuse_ticket
+        return False
+
+    def _write(self, line: str) -> None:
         with self.lock:
             self.out.write(line + "\n")
             self.out.flush()
@@ -85,12 +106,14 @@ def run(base_code: str, secret: str, config: str | None, router: str | None, beh
         while True:
             try:
                 _, connection, adapter = connect_once(communicator, base_code, secret, servant)
-            except Glacier2.PermissionDeniedException as exc:
-                _log(f"refused: {exc.reason}")
-                return 2
-            except Glacier2.CannotCreateSessionException as exc:
-                _log(f"cannot create session: {exc.reason}")
-                return 2
+            except (Glacier2.PermissionDeniedException, Glacier2.CannotCreateSessionException) as exc:
+                if exc.reason not in TRANSIENT_REASONS:
+                    _log(f"refused: {exc.reason}")
+                    return 2
+                _log(f"router could not reach wostream ({exc.reason}); retrying in {delay:.1f} s")
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
             except Ice.LocalException as exc:
                 _log(f"router unreachable ({type(exc).__name__}); retrying in {delay:.1f} s")
                 time.sleep(delay)

@@ -238,3 +238,61 @@ def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> lis
             await consumer.stop()
 
     return asyncio.run(run())
+
+
+def ticket_events(tickets: int, per_ticket: int, area: str = "fwwt", organ: str = "671024",
+                  first_ticket: int = 5_000_000) -> list[dict[str, Any]]:
+    """Step-handled events (changeId 2) interleaved across tickets; `seq` orders each ticket's events."""
+    events = []
+    for seq in range(per_ticket):
+        for t in range(tickets):
+            ticket = str(first_ticket + t)
+            events.append({
+                "dataArea": area,
+                "changeId": "2",
+                "eventId": f"{ticket}-{seq}",
+                "data": {"serviceOrderId": ticket, "serviceOrderCode": f"C{ticket}", "templateId": "1",
+                         "busiTypeId": "2", "organId": organ, "trackId": f"{ticket}{seq:04d}",
+                         "trackCode": "NODE_X", "trackName": "处理", "statusName": "已处理",
+                         "createDate": "20260101120000", "handleDate": "20260101120000", "currentUserId": "7",
+                         "currentEuserId": "", "currentUserName": "张三", "trackInfo": "done", "seq": str(seq),
+                         "sentAt": ""},
+            })
+    return events
+
+
+def as_lines(events: list[dict[str, Any]]) -> str:
+    return "\n".join(json.dumps(e, ensure_ascii=False) for e in events)
+
+
+@dataclass
+class Tally:
+    """What a subscriber saw of a stream: by event id, with order checked per ticket."""
+
+    expected: int
+    received: int
+    distinct: int
+    lost: int
+    duplicates: int
+    reordered: int
+
+    def __str__(self) -> str:
+        return (f"expected {self.expected}, received {self.received}, distinct {self.distinct}, "
+                f"lost {self.lost}, duplicates {self.duplicates}, reordered {self.reordered}")
+
+
+def tally(lines: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tally:
+    """Lines from a --show-context subscriber; order = first arrival of each event id, per ticket."""
+    accepted = [line for line in lines if not line.get("refused")]
+    seen: dict[str, list[int]] = {}
+    ids: set[str] = set()
+    for line in accepted:
+        event_id = line["context"]["eventId"]
+        if event_id in ids:
+            continue
+        ids.add(event_id)
+        body = json.loads(line["message"]["data"])
+        seen.setdefault(body["serviceOrderId"], []).append(int(body["seq"]))
+    want = {e["eventId"] for e in events}
+    reordered = sum(1 for seqs in seen.values() for a, b in zip(seqs, seqs[1:], strict=False) if b < a)
+    return Tally(len(want), len(accepted), len(ids & want), len(want - ids), len(accepted) - len(ids), reordered)

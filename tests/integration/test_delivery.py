@@ -1,0 +1,102 @@
+"""Retries that remember, dead letters, parked tickets and replay — on real processes."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.harness import Stack, as_lines, poll, read_topic, ticket_events
+
+pytestmark = pytest.mark.integration
+
+SUBSCRIPTION = """
+subscribers:
+  - baseCode: SUBR
+    secret: ${SUBR_SECRET}
+    dataAreas: [fwwt]
+    changeIds: ["*"]
+    scope: {organIds: ["*"]}
+"""
+SECRET = {"SUBR_SECRET": "r-secret"}
+
+
+def start(stack: Stack, tmp_path: Path, **env: str) -> None:
+    stack.extra_env.update(env)
+    stack.start_router()
+    stack.start_worker()
+    stack.wait_ready()
+    (tmp_path / "subs.yaml").write_text(SUBSCRIPTION, encoding="utf-8")
+    stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env=SECRET)
+
+
+def attempts_of(lines: list[dict[str, Any]], event_id: str) -> list[dict[str, Any]]:
+    return [line for line in lines if line["context"]["eventId"] == event_id]
+
+
+def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(stack: Stack, tmp_path: Path) -> None:
+    start(stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="4", WOSTREAM_RETRY_INITIAL="0.4", WOSTREAM_RETRY_MAX="5")
+    poison, healthy = "7000001", "7000002"
+    events = ticket_events(2, 3, first_ticket=7000001)  # seq-major: T0, U0, T1, U1, T2, U2
+    refusing = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context", "--refuse-ticket", poison)
+    refusing.wait_subscribed()
+    stack.cli("send", "-", input=as_lines(events[:4]))
+
+    # the healthy ticket flows; the poison ticket's first event is tried 4 times with growing gaps
+    poll(lambda: [json.loads(x["message"]["data"])["seq"] for x in refusing.lines()
+                  if not x.get("refused")] == ["0", "1"], 60, "the healthy ticket's two events")
+    tries = attempts_of(refusing.lines(), f"{poison}-0")
+    assert [t["context"]["attempt"] for t in tries] == ["1", "2", "3", "4"]
+    assert all(t.get("refused") for t in tries)
+    gaps = [b["receivedAt"] - a["receivedAt"] for a, b in zip(tries, tries[1:], strict=False)]
+    for gap, ceiling in zip(gaps, (0.4, 0.8, 1.6), strict=True):
+        assert ceiling / 2 - 0.05 <= gap <= ceiling + 0.5, f"backoff gaps {gaps}"
+    assert attempts_of(refusing.lines(), f"{poison}-1") == [], "the ticket's next event waits (parked)"
+
+    dead = read_topic(stack.kafka, stack.topic(f"wo.dead.SUBR"), 2)
+    first, second = (dict(r.headers) for r in dead)
+    assert [r.key for r in dead] == [poison.encode(), poison.encode()]
+    assert (first["eventId"], first["attempts"]) == (f"{poison}-0".encode(), b"4")
+    assert first["reason"].decode().startswith("refused by subscriber: refusing call")
+    assert second["eventId"] == f"{poison}-1".encode()
+    assert second["reason"].decode() == f"parked: ticket {poison} waits behind dead event {poison}-0"
+    poll(lambda: stack.get_json("/subscribers")[0]["dead"] == 2, 10, "dead count on /subscribers")
+
+    # the subscriber is fixed; replay puts both back, in order, and the ticket flows again
+    refusing.stop()
+    fixed = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
+    fixed.wait_subscribed()
+    dry = stack.cli("replay", "SUBR", "--dry-run")
+    assert "2 dead events of 1 tickets" in dry.stdout and "nothing replayed" in dry.stdout
+    stack.cli("replay", "SUBR")
+    got = fixed.wait_count(2)
+    assert [x["context"]["eventId"] for x in got] == [f"{poison}-0", f"{poison}-1"]
+    stack.cli("send", "-", input=as_lines(events[4:5]))
+    got = fixed.wait_count(3)
+    assert got[2]["context"]["eventId"] == f"{poison}-2", "a replayed ticket is no longer parked"
+    again = stack.cli("replay", "SUBR")
+    assert "0 dead events" in again.stdout, "replay remembers what it already replayed"
+    assert healthy  # the healthy ticket was asserted above
+
+
+def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> None:
+    start(stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="20", WOSTREAM_RETRY_INITIAL="1.2", WOSTREAM_RETRY_MAX="1.2")
+    sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context", "--refuse", "-1")
+    sub.wait_subscribed()
+    stack.cli("send", "-", input=as_lines(ticket_events(1, 1, first_ticket=7100001)))
+    poll(lambda: len(sub.lines()) >= 3, 60, "three refused attempts")
+    worker = stack.workers["w1"]
+    assert worker.proc is not None
+    worker.stop(sig=signal.SIGKILL)
+    before = len(sub.lines())
+    stack.start_worker()
+    stack.wait_ready()
+    poll(lambda: len(sub.lines()) >= before + 2, 60, "attempts after the restart")
+    numbers = [int(x["context"]["attempt"]) for x in sub.lines()]
+    assert numbers[:before] == list(range(1, before + 1))
+    resumed = numbers[before]
+    assert resumed >= before, f"the count resumed at {resumed} after {before} attempts, not from 1: {numbers}"
+    assert numbers[before:] == list(range(resumed, resumed + len(numbers) - before))
