@@ -296,3 +296,42 @@ def tally(lines: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tally:
     want = {e["eventId"] for e in events}
     reordered = sum(1 for seqs in seen.values() for a, b in zip(seqs, seqs[1:], strict=False) if b < a)
     return Tally(len(want), len(accepted), len(ids & want), len(want - ids), len(accepted) - len(ids), reordered)
+
+
+def send_paced(bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float) -> None:
+    """Send events at `rate` per second, stamping data.sentAt at send time (for end-to-end latency)."""
+    from aiokafka import AIOKafkaProducer
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        await producer.start()
+        try:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            for n, event in enumerate(events):
+                delay = start + n / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                event["data"]["sentAt"] = repr(time.time())
+                key = event["data"]["serviceOrderId"].encode()
+                await producer.send(topic, json.dumps(event, ensure_ascii=False).encode(), key=key)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
+
+
+def latencies(lines: list[dict[str, Any]]) -> list[float]:
+    """Seconds from send to first receipt, per event id (accepted calls only)."""
+    first: dict[str, float] = {}
+    for line in lines:
+        if line.get("refused"):
+            continue
+        body = json.loads(line["message"]["data"])
+        first.setdefault(line["context"]["eventId"], line["receivedAt"] - float(body["sentAt"]))
+    return sorted(first.values())
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]

@@ -1,0 +1,191 @@
+"""Fault scenarios on real processes (slow): `scripts/test.sh -m faults`.
+
+Each prints a one-line tally (events, lost, reordered, duplicates, time to resume) that the closing note quotes.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.harness import (
+    Stack,
+    SubscriberProcess,
+    Tally,
+    as_lines,
+    latencies,
+    percentile,
+    poll,
+    send_paced,
+    tally,
+    ticket_events,
+)
+from wostream.stack import Kafka, free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
+
+SUBSCRIPTIONS = """
+subscribers:
+  - baseCode: SUBA
+    secret: ${SECRET}
+    dataAreas: [fwwt]
+    changeIds: ["*"]
+    scope: {organIds: ["*"]}
+  - baseCode: SUBB
+    secret: ${SECRET}
+    dataAreas: [fwwt]
+    changeIds: ["*"]
+    scope: {organIds: ["*"]}
+"""
+ONLY_B = SUBSCRIPTIONS[: SUBSCRIPTIONS.index("  - baseCode: SUBB")].replace("SUBA", "SUBB")
+FAST_RETRY = {"WOSTREAM_RETRY_ATTEMPTS": "100", "WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "2"}
+
+
+def up(stack: Stack, tmp_path: Path, subscriptions: str = SUBSCRIPTIONS) -> None:
+    stack.extra_env.update(FAST_RETRY)
+    stack.start_router()
+    stack.start_worker()
+    stack.wait_ready()
+    apply(stack, tmp_path, subscriptions)
+
+
+def apply(stack: Stack, tmp_path: Path, subscriptions: str) -> None:
+    (tmp_path / "subs.yaml").write_text(subscriptions, encoding="utf-8")
+    stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env={"SECRET": "s"})
+
+
+def subscribe(stack: Stack, base_code: str, *flags: str) -> SubscriberProcess:
+    sub = stack.subscriber(base_code, "s", "--show-context", *flags)
+    sub.wait_subscribed()
+    return sub
+
+
+def complete(subs: list[SubscriberProcess], events: list[dict[str, object]], timeout: float) -> Tally:
+    """Wait until every event reached the subscriber (any of its processes); the tally proves order."""
+    def lines() -> list[dict[str, object]]:
+        return [line for s in subs for line in s.lines()]
+
+    poll(lambda: tally(lines(), events).lost == 0, timeout, f"all {len(events)} events at {subs[0].base_code}",
+         interval=0.5)
+    return tally(lines(), events)
+
+
+def report(name: str, **figures: object) -> None:
+    print(f"\nFAULT {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+def test_sigkill_worker_while_thousands_flow(stack: Stack, tmp_path: Path) -> None:
+    up(stack, tmp_path)
+    a, b = subscribe(stack, "SUBA"), subscribe(stack, "SUBB")
+    events = ticket_events(60, 50)
+    stack.cli("send", "-", input=as_lines(events))
+    poll(lambda: len(a.lines()) >= 500, 120, "500 deliveries before the kill")
+    stack.workers["w1"].stop(sig=signal.SIGKILL)
+    killed_at, at_kill = time.monotonic(), len(a.lines()) + len(b.lines())
+    stack.start_worker()
+    stack.wait_ready()
+    poll(lambda: len(a.lines()) + len(b.lines()) > at_kill, 120, "deliveries after the restart")
+    resumed = time.monotonic() - killed_at
+    ta, tb = complete([a], events, 300), complete([b], events, 300)
+    report("sigkill", A=ta, B=tb, time_to_resume_s=round(resumed, 1))
+    for t in (ta, tb):
+        assert (t.lost, t.reordered) == (0, 0), str(t)
+
+
+def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path: Path) -> None:
+    up(stack, tmp_path)
+    subs = [subscribe(stack, "SUBA")]
+    events = ticket_events(40, 50)
+    stack.cli("send", "-", input=as_lines(events))
+    away_failures = []
+    for cycle in range(5):
+        seen = sum(len(s.lines()) for s in subs)
+        poll(lambda: sum(len(s.lines()) for s in subs) >= seen + 150, 120, f"progress before cycle {cycle}")
+        subs[-1].stop()
+        poll(lambda: not stack.get_json("/subscribers")[0]["online"], 30, "the worker to see SUBA offline")
+        failures = stack.get_json("/subscribers")[0]["failures"]
+        away_from = time.monotonic()
+        while time.monotonic() - away_from < 1.5:  # a window of absence: nothing may be attempted in it
+            time.sleep(0.25)
+        away_failures.append(stack.get_json("/subscribers")[0]["failures"] - failures)
+        subs.append(subscribe(stack, "SUBA"))
+    t = complete(subs, events, 300)
+    report("reconnect x5", A=t, attempts_while_away=away_failures,
+           failures_total=stack.get_json("/subscribers")[0]["failures"])
+    assert (t.lost, t.reordered) == (0, 0), str(t)
+    assert away_failures == [0] * 5, "no attempt is made (or counted) while the subscriber is away"
+
+
+def test_router_restart_mid_stream(stack: Stack, tmp_path: Path) -> None:
+    up(stack, tmp_path)
+    a, b = subscribe(stack, "SUBA"), subscribe(stack, "SUBB")
+    events = ticket_events(40, 50)
+    stack.cli("send", "-", input=as_lines(events))
+    poll(lambda: len(a.lines()) >= 400, 120, "400 deliveries before the router restart")
+    assert stack.router is not None
+    stack.router.stop()
+    stopped_at, at_stop = time.monotonic(), len(a.lines())
+    stack.router.start()
+    poll(lambda: len(a.lines()) > at_stop, 120, "deliveries after the router restart")
+    resumed = time.monotonic() - stopped_at
+    ta, tb = complete([a], events, 300), complete([b], events, 300)
+    report("router restart", A=ta, B=tb, time_to_resume_s=round(resumed, 1))
+    for t in (ta, tb):
+        assert (t.lost, t.reordered) == (0, 0), str(t)
+
+
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> Iterator[Kafka]:
+    broker = Kafka(tmp_path / "own-kafka", port=free_port(), controller_port=free_port())
+    try:
+        broker.start()
+        yield broker
+    finally:
+        broker.stop()
+
+
+def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
+    stack = Stack(own_kafka.bootstrap, tmp_path)
+    try:
+        up(stack, tmp_path)
+        a = subscribe(stack, "SUBA")
+        events = ticket_events(40, 50)
+        stack.cli("send", "-", input=as_lines(events))
+        poll(lambda: len(a.lines()) >= 300, 120, "300 deliveries before the broker restart")
+        own_kafka.stop()
+        stopped_at, at_stop = time.monotonic(), len(a.lines())
+        own_kafka.start()
+        poll(lambda: len(a.lines()) > at_stop + 50, 180, "deliveries after the broker restart")
+        resumed = time.monotonic() - stopped_at
+        t = complete([a], events, 300)
+        report("broker restart", A=t, time_to_resume_s=round(resumed, 1))
+        assert (t.lost, t.reordered) == (0, 0), str(t)
+    finally:
+        stack.stop()
+
+
+@pytest.mark.parametrize("behaviour", [("--delay", "30"), ("--refuse", "-1")], ids=["frozen", "refusing"])
+def test_a_bad_subscriber_does_not_slow_another(stack: Stack, tmp_path: Path, behaviour: tuple[str, str]) -> None:
+    stack.extra_env["WOSTREAM_PUSH_TIMEOUT_MS"] = "1000"
+    up(stack, tmp_path, ONLY_B)
+    b = subscribe(stack, "SUBB")
+    send_paced(stack.kafka, stack.topic("wo.events"), ticket_events(20, 20, first_ticket=1_000_000), rate=80)
+    baseline = latencies(b.wait_count(400))
+    apply(stack, tmp_path, SUBSCRIPTIONS)
+    poll(lambda: len(stack.get_json("/subscribers")) == 2, 30, "A's subscription at the worker")
+    a = subscribe(stack, "SUBA", *behaviour)
+    send_paced(stack.kafka, stack.topic("wo.events"), ticket_events(20, 20, first_ticket=2_000_000), rate=80)
+    second = [x for x in b.wait_count(800) if json.loads(x["message"]["data"])["serviceOrderId"].startswith("2")]
+    with_a = latencies(second)
+    p99_base, p99_a = percentile(baseline, 0.99), percentile(with_a, 0.99)
+    troubled = poll(lambda: stack.get_json("/subscribers")[0]["failures"], 30, "A failing")
+    report(f"isolation ({behaviour[0]})", B_p99_alone_ms=round(p99_base * 1000, 1),
+           B_p99_with_bad_A_ms=round(p99_a * 1000, 1), ratio=round(p99_a / p99_base, 2), A_failures=troubled,
+           A_received=len(a.lines()))
+    assert len(with_a) == 400
+    assert p99_a <= 1.5 * p99_base, f"B's p99 {p99_a * 1000:.1f} ms vs {p99_base * 1000:.1f} ms without A"
