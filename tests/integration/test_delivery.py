@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Stack, as_lines, poll, read_topic, ticket_events
+from tests.integration.harness import Stack, as_lines, poll, read_topic, tally, ticket_events
 
 pytestmark = pytest.mark.integration
 
@@ -100,3 +100,23 @@ def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> 
     resumed = numbers[before]
     assert resumed >= before, f"the count resumed at {resumed} after {before} attempts, not from 1: {numbers}"
     assert numbers[before:] == list(range(resumed, resumed + len(numbers) - before))
+
+
+def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(stack: Stack, tmp_path: Path) -> None:
+    stack.partitions = 4
+    start(stack, tmp_path)
+    stack.start_worker("w2", index=1)
+    stack.wait_ready("w2")
+    sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
+    sub.wait_subscribed()
+    for worker in ("w1", "w2"):
+        poll(lambda w=worker: [(s["baseCode"], s["online"]) for s in stack.get_json("/subscribers", w)]
+             == [("SUBR", True)], 30, f"{worker} to see SUBR online")
+    events = ticket_events(24, 25, first_ticket=7200001)
+    stack.cli("send", "-", input=as_lines(events))
+    poll(lambda: tally(sub.lines(), events).lost == 0, 120, "all events at SUBR")
+    t = tally(sub.lines(), events)
+    assert (t.lost, t.reordered) == (0, 0), str(t)
+    delivered = {w: stack.get_json("/subscribers", w)[0]["delivered"] for w in ("w1", "w2")}
+    assert all(n > 0 for n in delivered.values()), f"both workers deliver a share: {delivered}"
+    assert sum(delivered.values()) == t.received
