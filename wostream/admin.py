@@ -30,33 +30,37 @@ class InputError(ValueError):
 
 async def publish_subscriptions(settings: Settings, subs: list[Subscription]) -> None:
     """One record per subscriber; their topics are created first so no event can miss them."""
-    await ensure_topics(settings, core_topics(settings))
     for sub in subs:
         await ensure_topics(settings, subscriber_topics(settings, sub.base_code))
-    producer = make_producer(settings)
-    await producer.start()
-    try:
-        for sub in subs:
-            key, value = subscription_to_record(sub)
-            await producer.send_and_wait(settings.subscriptions_topic, key=key, value=value)
-    finally:
-        await producer.stop()
+    await _publish(settings, settings.subscriptions_topic, (subscription_to_record(sub) for sub in subs))
 
 
 async def publish_idmaps(
     settings: Settings, entries: Iterable[IdMapEntry], progress: Callable[[int], None] | None = None
 ) -> int:
+    records = (idmap_to_record(entry) for entry in entries)
+    return await _publish(settings, settings.idmaps_topic, records, progress, chunk=5000)
+
+
+async def _publish(
+    settings: Settings,
+    topic: str,
+    records: Iterable[tuple[bytes | None, bytes | None]],
+    progress: Callable[[int], None] | None = None,
+    chunk: int = 1000,
+) -> int:
+    """Pipelined sends, awaited in chunks. aiokafka sends one batch per partition at a time, so the order
+    of `records` is the order on each partition."""
     await ensure_topics(settings, core_topics(settings))
     producer = make_producer(settings)
     await producer.start()
     count = 0
     try:
         pending: list[Any] = []
-        for entry in entries:
-            key, value = idmap_to_record(entry)
-            pending.append(await producer.send(settings.idmaps_topic, key=key, value=value))
+        for key, value in records:
+            pending.append(await producer.send(topic, key=key, value=value))
             count += 1
-            if len(pending) >= 5000:
+            if len(pending) >= chunk:
                 await _drain(pending)
                 if progress:
                     progress(count)
@@ -66,6 +70,12 @@ async def publish_idmaps(
     finally:
         await producer.stop()
     return count
+
+
+async def _drain(pending: list[Any]) -> None:
+    for fut in pending:
+        await fut
+    pending.clear()
 
 
 @dataclass(frozen=True)
@@ -103,19 +113,22 @@ def parse_events(text: str, source: str, raw: bool = False) -> Iterator[Outgoing
     items = _whole_document(text)
     if items is None and text.lstrip().startswith("["):
         raise InputError([f"{source}: not a valid JSON array"])
-    if items is None:
-        items, errors = [], []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError as exc:
-                errors.append(f"{source}:{n}: not valid JSON: {exc} (use --raw to send it anyway)")
-        if errors:
-            raise InputError(errors)
-    for item in items:
+    for item in _json_lines(text, source) if items is None else items:
         yield OutgoingEvent(_key_of(item), json.dumps(item, ensure_ascii=False).encode())
+
+
+def _json_lines(text: str, source: str) -> list[Any]:
+    items, errors = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError as exc:
+            errors.append(f"{source}:{n}: not valid JSON: {exc} (use --raw to send it anyway)")
+    if errors:
+        raise InputError(errors)
+    return items
 
 
 def _whole_document(text: str) -> list[Any] | None:
@@ -130,25 +143,4 @@ def _whole_document(text: str) -> list[Any] | None:
 
 
 async def send_events(settings: Settings, events: Iterable[OutgoingEvent]) -> int:
-    await ensure_topics(settings, core_topics(settings))
-    producer = make_producer(settings)
-    await producer.start()
-    count = 0
-    try:
-        pending: list[Any] = []
-        for event in events:
-            # aiokafka sends one batch per partition at a time: the file's order is the topic's order
-            pending.append(await producer.send(settings.raw_topic, key=event.key, value=event.value))
-            count += 1
-            if len(pending) >= 1000:
-                await _drain(pending)
-        await _drain(pending)
-    finally:
-        await producer.stop()
-    return count
-
-
-async def _drain(pending: list[Any]) -> None:
-    for fut in pending:
-        await fut
-    pending.clear()
+    return await _publish(settings, settings.raw_topic, ((e.key, e.value) for e in events))

@@ -19,7 +19,7 @@ from wostream.web import install_pages
 log = logging.getLogger(__name__)
 
 
-class WostreamApp(faust.App):  # type: ignore[misc]
+class WostreamApp(faust.App):
     """Creates our topics before Faust's consumer subscribes (Faust declares only its internal ones)."""
 
     wostream_settings: Settings
@@ -56,8 +56,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
     )
     app.wostream_settings = settings
     runtime = Runtime(settings, loop=app.loop, beacon=app.beacon)
-    app._extra_services.append(runtime)  # noqa: SLF001  (instances are accepted; app.service() wants a class)
-    raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes, partitions=settings.partitions)
+    # instances are accepted here (App._prepare_subservice); app.service() only takes a class
+    app._extra_services.append(runtime)  # type: ignore[arg-type]
+    raw_topic = app.topic(
+        settings.raw_topic, key_type=bytes, value_type=bytes, partitions=settings.partitions
+    )
 
     @app.agent(raw_topic, name="wostream.route")
     async def route_events(stream: Any) -> None:

@@ -34,7 +34,8 @@ def _fail(errors: list[str]) -> None:
 def main(verbose: bool) -> None:
     """wostream: pushes work-order events from Kafka to subscribed systems over Ice/Glacier2."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
@@ -113,16 +114,31 @@ def send(files: tuple[Any, ...], raw: bool) -> None:
 
 @main.command()
 @click.option("--base-code", required=True, help="This system's baseCode.")
-@click.option("--secret", required=True, envvar="WOSTREAM_SUBSCRIBER_SECRET", help="Or $WOSTREAM_SUBSCRIBER_SECRET.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), default=str(ETC / "subscriber.properties"),
-              show_default=True, help="Ice property file (router proxy, heartbeat).")
+@click.option(
+    "--secret", required=True, envvar="WOSTREAM_SUBSCRIBER_SECRET", help="Or $WOSTREAM_SUBSCRIBER_SECRET."
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    default=str(ETC / "subscriber.properties"),
+    show_default=True,
+    help="Ice property file (router proxy, heartbeat).",
+)
 @click.option("--router", help="Router proxy, e.g. 'wostream/router:tcp -h 127.0.0.1 -p 4063'.")
 @click.option("--show-context", is_flag=True, help="Print {context, message} instead of the bare envelope.")
 @click.option("--delay", type=float, default=0.0, help="Seconds to sleep in each call (a slow system).")
 @click.option("--refuse", type=int, default=0, help="Refuse the first N calls with PushRefused (-1: all).")
 @click.option("--refuse-ticket", help="Refuse every event of this serviceOrderId (a poison ticket).")
-def subscriber(base_code: str, secret: str, config: str, router: str | None, show_context: bool, delay: float,
-               refuse: int, refuse_ticket: str | None) -> None:
+def subscriber(
+    base_code: str,
+    secret: str,
+    config: str,
+    router: str | None,
+    show_context: bool,
+    delay: float,
+    refuse: int,
+    refuse_ticket: str | None,
+) -> None:
     """The reference third-party client: prints every envelope received as one JSON line.
 
     With --show-context each line is {"context", "receivedAt", "message"} and refused calls are printed too
@@ -143,6 +159,7 @@ def replay_cmd(base_code: str, dry_run: bool) -> None:
     from wostream.replay import replay
 
     with tqdm(unit="events", file=sys.stderr, disable=None) as bar:
+
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
@@ -150,8 +167,11 @@ def replay_cmd(base_code: str, dry_run: bool) -> None:
         report = asyncio.run(replay(Settings(), base_code, dry_run, progress))
     for line in report.lines():
         click.echo(line)
-    click.echo("dry run: nothing replayed" if dry_run else f"{report.events} events replayed to "
-               f"{Settings().push_topic(base_code)}")
+    click.echo(
+        "dry run: nothing replayed"
+        if dry_run
+        else f"{report.events} events replayed to {Settings().push_topic(base_code)}"
+    )
 
 
 @main.group()
@@ -170,12 +190,22 @@ def bench_routing_cmd(seconds: float) -> None:
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".wostream"),
-              show_default=True, help="Kafka data, logs; kept across restarts.")
-@click.option("--subscriptions", "subs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=TABLES / "subscriptions.example.yaml", show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".wostream"),
+    show_default=True,
+    help="Kafka data, logs; kept across restarts.",
+)
+@click.option(
+    "--subscriptions",
+    "subs_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=TABLES / "subscriptions.example.yaml",
+    show_default=True,
+)
 def up(data_dir: Path, subs_file: Path) -> None:
-    """Run the local stack: Kafka, glacier2router and a worker, with example subscriptions. Ctrl-C stops all."""
+    """Run the local stack: Kafka, glacier2router and a worker, with the examples. Ctrl-C stops all."""
     from wostream.stack import Kafka, Managed, Router, StackError
 
     settings = Settings()
@@ -184,7 +214,9 @@ def up(data_dir: Path, subs_file: Path) -> None:
     kafka = Kafka(data_dir / "kafka", port=int(port))
     router = Router(ETC / "glacier2router.properties", data_dir / "glacier2router.log")
     env = {"WOSTREAM_DATADIR": str(data_dir / "worker")}
-    worker_proc = Managed("worker", [sys.executable, "-m", "wostream.cli", "worker"], data_dir / "worker.log", env)
+    worker_proc = Managed(
+        "worker", [sys.executable, "-m", "wostream.cli", "worker"], data_dir / "worker.log", env
+    )
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
@@ -200,8 +232,14 @@ def up(data_dir: Path, subs_file: Path) -> None:
         worker_proc.start()
         _wait_health(settings, worker_proc)
         _print_ready(settings, data_dir)
-        while not stopping and worker_proc.alive() and router.process and router.process.alive() and kafka.process \
-                and kafka.process.alive():
+        while (
+            not stopping
+            and worker_proc.alive()
+            and router.process
+            and router.process.alive()
+            and kafka.process
+            and kafka.process.alive()
+        ):
             time.sleep(0.5)
         if not stopping:
             click.echo("a component stopped unexpectedly; see the logs in " + str(data_dir), err=True)

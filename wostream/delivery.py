@@ -32,6 +32,7 @@ from wostream.stats import Stats
 
 log = logging.getLogger(__name__)
 
+REVOKE_GRACE = 2.0  # seconds a revoked partition's in-flight push may take to finish
 REPLAY_HEADERS = ("replayOf", "replayAt")
 DEAD_HEADERS = ("reason", "attempts", "firstAttemptAt", "lastAttemptAt", "source")
 
@@ -47,6 +48,8 @@ class Lane:
     done: int | None = None  # next offset to commit
     committed: int | None = None
     paused: bool = False
+    in_push: bool = False  # a push is on the wire: on revoke, let it finish (bounded) to spare a duplicate
+    stopping: bool = False
     task: asyncio.Task[None] | None = None
 
 
@@ -93,7 +96,7 @@ class Delivery:
         self._task = asyncio.create_task(self._fetch_loop(), name="wostream-delivery")
 
     async def stop(self) -> None:
-        """Bounded drain: in-flight pushes are cancelled (they will be redelivered), done offsets committed."""
+        """Bounded drain: in-flight pushes are cancelled (redelivered later), done offsets committed."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -109,16 +112,24 @@ class Delivery:
             if base_code is None or tp in self.lanes:
                 continue
             lane = Lane(tp, base_code)
-            lane.task = asyncio.create_task(self._lane_loop(lane), name=f"wostream-lane-{tp.topic}-{tp.partition}")
+            lane.task = asyncio.create_task(
+                self._lane_loop(lane), name=f"wostream-lane-{tp.topic}-{tp.partition}"
+            )
             self.lanes[tp] = lane
             self._sync_pause(lane)
 
     async def drop_lanes(self, tps: list[TopicPartition]) -> None:
         lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
+        tasks = [lane.task for lane in lanes if lane.task is not None]
         for lane in lanes:
-            if lane.task is not None:
+            lane.stopping = True
+            if lane.task is not None and not lane.in_push:
                 lane.task.cancel()
-        await asyncio.gather(*(lane.task for lane in lanes if lane.task), return_exceptions=True)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=REVOKE_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self._commit(lanes)
 
     def _on_directory_change(self, base_code: str) -> None:
@@ -135,7 +146,10 @@ class Delivery:
         """Fetch for a partition only while its subscriber is online and its lane has room."""
         if self._consumer is None or lane.tp not in self._consumer.assignment():
             return
-        want = not self.directory.online(lane.base_code) or len(lane.queue) >= self.settings.in_flight_per_partition
+        want = (
+            not self.directory.online(lane.base_code)
+            or len(lane.queue) >= self.settings.in_flight_per_partition
+        )
         if want and not lane.paused:
             self._consumer.pause(lane.tp)
         elif not want and lane.paused:
@@ -182,7 +196,7 @@ class Delivery:
     # -- one partition -------------------------------------------------------------------------------------
 
     async def _lane_loop(self, lane: Lane) -> None:
-        while True:
+        while not lane.stopping:
             if not lane.queue:
                 lane.wake.clear()
                 await lane.wake.wait()
@@ -223,38 +237,46 @@ class Delivery:
                 continue
             attempt += 1
             started = time.monotonic()
-            try:
-                await self.push(
-                    callback.proxy,
-                    message,
-                    {"eventId": event_id, "attempt": str(attempt)},
-                    self.settings.push_timeout_ms,
-                )
-            except Gone:
+            error = await self._push_once(lane, callback.proxy, message, event_id, attempt)
+            if error is None:
+                self.stats.delivered(lane.base_code, time.monotonic() - started)
+                if attempt > 1 or memory:
+                    await self._remember(lane, None)
+                return
+            if isinstance(error, Gone):
                 attempt -= 1  # the subscriber left: wait for it, do not count
                 self.directory.apply_callback(callback_key(lane.base_code, callback.session), None)
                 await self._forget_callback(lane.base_code, callback.session)
                 continue
-            except PushError as exc:
-                last_error = str(exc) or type(exc).__name__
-                self.stats.failed(lane.base_code, last_error)
-                if exhausted(attempt, policy):
-                    await self._dead_letter(lane, record, event_id, attempt, first_at, last_error, park=True)
-                    await self._remember(lane, None)
-                    return
-                delay = backoff(attempt, policy)
-                log.info(
-                    "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
-                    lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
-                )
-                await self._remember(lane, RetryState(record.offset, event_id, attempt, first_at,
-                                                      time.time() + delay, last_error))
-                await self._sleep(lane.base_code, delay)
-                continue
-            self.stats.delivered(lane.base_code, time.monotonic() - started)
-            if attempt > 1 or memory:
+            if lane.stopping:  # revoked meanwhile: the partition's new owner retries it
+                raise asyncio.CancelledError
+            last_error = str(error) or type(error).__name__
+            self.stats.failed(lane.base_code, last_error)
+            if exhausted(attempt, policy):
+                await self._dead_letter(lane, record, event_id, attempt, first_at, last_error, park=True)
                 await self._remember(lane, None)
-            return
+                return
+            delay = backoff(attempt, policy)
+            log.info(
+                "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
+                lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
+            )
+            state = RetryState(record.offset, event_id, attempt, first_at, time.time() + delay, last_error)
+            await self._remember(lane, state)
+            await self._sleep(lane.base_code, delay)
+
+    async def _push_once(
+        self, lane: Lane, proxy: str, message: str, event_id: str, attempt: int
+    ) -> PushError | None:
+        lane.in_push = True
+        try:
+            await self.push(proxy, message, {"eventId": event_id, "attempt": str(attempt)},
+                            self.settings.push_timeout_ms)
+        except PushError as exc:
+            return exc
+        finally:
+            lane.in_push = False
+        return None
 
     def _remembered(self, lane: Lane, record: ConsumerRecord[bytes, bytes]) -> RetryState | None:
         state = self.directory.retries.get((lane.tp.topic, lane.tp.partition))
@@ -320,13 +342,18 @@ class Delivery:
                     await self.producer.send_and_wait(self.settings.retries_topic, key=key, value=value)
                     self.directory.apply_retry(key, value)
                 await self.producer.send_and_wait(
-                    self.settings.dead_topic(lane.base_code), key=record.key, value=record.value, headers=headers
+                    self.settings.dead_topic(lane.base_code),
+                    key=record.key,
+                    value=record.value,
+                    headers=headers,
                 )
                 break
             except Exception as exc:  # the dead topic must get it before the offset moves on
                 log.error("dead-lettering %s for %s failed, retrying: %s", event_id, lane.base_code, exc)
                 await asyncio.sleep(1.0)
-        log.warning("event %s of ticket %s dead-lettered for %s: %s", event_id, ticket, lane.base_code, reason)
+        log.warning(
+            "event %s of ticket %s dead-lettered for %s: %s", event_id, ticket, lane.base_code, reason
+        )
         self.stats.dead(lane.base_code, reason)
 
 

@@ -1,7 +1,8 @@
 """What every worker knows: subscriptions, id maps and live callbacks, rebuilt from compacted topics.
 
 Pure state with no Kafka import: `feed` reads the topics and calls `apply_*`; routing, the Ice servants and
-delivery read from here. Faust's GlobalTable is unreliable with several workers (shared/notes/faust.md), so each
+delivery read from here. Faust's GlobalTable is unreliable with several workers (shared/notes/faust.md), so
+each
 worker folds the whole of every config topic into this object itself.
 """
 
@@ -12,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wostream.idmaps import apply_record as apply_idmap_record
 from wostream.models import IdMaps, Subscription
@@ -54,9 +56,17 @@ class RetryState:
     last_error: str
 
     def to_json(self) -> bytes:
-        return json.dumps({"offset": self.offset, "eventId": self.event_id, "attempts": self.attempts,
-                           "firstAt": self.first_at, "nextAt": self.next_at, "lastError": self.last_error},
-                          ensure_ascii=False).encode()
+        return json.dumps(
+            {
+                "offset": self.offset,
+                "eventId": self.event_id,
+                "attempts": self.attempts,
+                "firstAt": self.first_at,
+                "nextAt": self.next_at,
+                "lastError": self.last_error,
+            },
+            ensure_ascii=False,
+        ).encode()
 
 
 @dataclass(frozen=True)
@@ -115,14 +125,16 @@ class Directory:
                 sessions.pop(session, None)
             else:
                 doc = json.loads(value)
-                sessions[session] = Callback(base_code, session, str(doc["proxy"]), float(doc["registeredAt"]))
+                sessions[session] = Callback(
+                    base_code, session, str(doc["proxy"]), float(doc["registeredAt"])
+                )
         except (ValueError, KeyError, TypeError) as exc:
             self._error(f"callback record {key!r} ignored: {type(exc).__name__}")
             return
         self._notify(base_code)
 
     def apply_retry(self, key: bytes, value: bytes | None) -> None:
-        """Retry states and parked tickets share one compacted topic; the key's first part tells them apart."""
+        """Retry states and parked tickets share one compacted topic; the key's first part tells which."""
         try:
             kind, a, b = key.decode().split(SEP, 2)
             doc = None if value is None else json.loads(value)
@@ -138,13 +150,17 @@ class Directory:
         except (ValueError, KeyError, TypeError) as exc:
             self._error(f"retry record {key!r} ignored: {type(exc).__name__}")
 
-    def _apply_retry_state(self, tp: tuple[str, int], doc: dict[str, object] | None) -> None:
+    def _apply_retry_state(self, tp: tuple[str, int], doc: dict[str, Any] | None) -> None:
         if doc is None:
             self.retries.pop(tp, None)
             return
         self.retries[tp] = RetryState(
-            int(doc["offset"]), str(doc["eventId"]), int(doc["attempts"]),  # type: ignore[call-overload]
-            float(doc["firstAt"]), float(doc["nextAt"]), str(doc["lastError"]),  # type: ignore[arg-type]
+            int(doc["offset"]),
+            str(doc["eventId"]),
+            int(doc["attempts"]),
+            float(doc["firstAt"]),
+            float(doc["nextAt"]),
+            str(doc["lastError"]),
         )
 
     def callback_for(self, base_code: str) -> Callback | None:

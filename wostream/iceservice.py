@@ -11,7 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from wostream.slice import PushRefused, SubscriberPrx, SubscriberSession, Subscr
 log = logging.getLogger(__name__)
 
 # Publishes (base_code, session, proxy_or_None) to the callbacks topic; returns once it is on the broker.
-Register = Callable[[str, str, str | None], Awaitable[None]]
+Register = Callable[[str, str, str | None], Coroutine[Any, Any, None]]
 
 
 def admission_refusal(directory: Directory, base_code: str, secret: str) -> str | None:
@@ -122,8 +122,13 @@ class IceService:
         self._loop = asyncio.get_running_loop()
         self.communicator = Ice.initialize([f"--Ice.Config={self.config}"])
         adapter = self.communicator.createObjectAdapter("Wostream")
-        adapter.add(PermissionsVerifierI(self.directory), Ice.stringToIdentity("wostream/PermissionsVerifier"))
-        adapter.add(SessionManagerI(self.directory, self._register_from_ice), Ice.stringToIdentity("wostream/SessionManager"))
+        adapter.add(
+            PermissionsVerifierI(self.directory), Ice.stringToIdentity("wostream/PermissionsVerifier")
+        )
+        adapter.add(
+            SessionManagerI(self.directory, self._register_from_ice),
+            Ice.stringToIdentity("wostream/SessionManager"),
+        )
         adapter.activate()
         log.info("Ice adapter listening on %s", adapter.getEndpoints())
 
@@ -132,7 +137,9 @@ class IceService:
             communicator, self.communicator = self.communicator, None
             await asyncio.get_running_loop().run_in_executor(None, communicator.destroy)
 
-    def _register_from_ice(self, base_code: str, session: str, proxy: str | None) -> concurrent.futures.Future[None]:
+    def _register_from_ice(
+        self, base_code: str, session: str, proxy: str | None
+    ) -> concurrent.futures.Future[None]:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(self.register(base_code, session, proxy), self._loop)
 

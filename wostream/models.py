@@ -7,7 +7,7 @@ functions that decide what goes where, and they must stay cheap to build in unit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 WILDCARD = "*"
 
@@ -41,7 +41,7 @@ class Subscription:
     retry: RetryPolicy | None = None
 
 
-class IdKind(str, Enum):
+class IdKind(StrEnum):
     """The id spaces a subscriber maps our ids into (SPEC.md section 2, `e…Id` fields)."""
 
     COMMUNITY = "community"

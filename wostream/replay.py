@@ -35,9 +35,15 @@ class ReplayReport:
 
 
 def replay_headers(record: ConsumerRecord[bytes, bytes], replay_at: float) -> list[tuple[str, bytes]]:
-    """The original headers (eventId, dataArea, changeId) without the dead-letter ones, plus the replay marks."""
-    kept = [(k, v) for k, v in (record.headers or ()) if k not in DEAD_HEADERS and k not in ("replayOf", "replayAt")]
-    source = dict(record.headers or ()).get("source", f"{record.topic}:{record.partition}:{record.offset}".encode())
+    """The original headers (eventId, dataArea, changeId) without the dead-letter ones, plus replay marks."""
+    kept = [
+        (k, v)
+        for k, v in (record.headers or ())
+        if k not in DEAD_HEADERS and k not in ("replayOf", "replayAt")
+    ]
+    source = dict(record.headers or ()).get(
+        "source", f"{record.topic}:{record.partition}:{record.offset}".encode()
+    )
     return [*kept, ("replayOf", source), ("replayAt", repr(replay_at).encode())]
 
 
@@ -97,7 +103,9 @@ async def _republish(
         for n, record in enumerate(records, 1):
             # awaited one by one: the dead topic's order is the order the subscriber gets them in
             await producer.send_and_wait(
-                settings.push_topic(base_code), key=record.key, value=record.value,
+                settings.push_topic(base_code),
+                key=record.key,
+                value=record.value,
                 headers=replay_headers(record, replay_at),
             )
             if progress:

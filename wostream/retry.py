@@ -15,8 +15,8 @@ def backoff(attempt: int, policy: RetryPolicy, rand: random.Random | None = None
     """
     if attempt < 1:
         raise ValueError(f"attempt must be >= 1, got {attempt}")
-    ceiling = min(policy.max, policy.initial * 2 ** min(attempt - 1, 60))
-    r = (rand or random).random()
+    ceiling: float = min(policy.max, policy.initial * 2.0 ** min(attempt - 1, 60))
+    r: float = (rand or random).random()
     return ceiling / 2 + r * ceiling / 2
 
 

@@ -1,6 +1,6 @@
 """Everything a worker runs beside Faust's agent: the config feed, the Ice adapter, delivery, one producer.
 
-A `mode.Service`, started by the Faust app (so `faust -A wostream.app worker` runs it all) and stopped with it.
+A `mode.Service`, started by the Faust app (so `faust -A wostream.app worker` runs it all), stopped with it.
 `route_one` is the route agent's body: pure routing in, Kafka writes out, nothing acknowledged before the
 copies (or the quarantine record) are on the broker.
 """
@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from mode import Service
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 Headers = Sequence[tuple[str, bytes]]
 
 
-class Runtime(Service):  # type: ignore[misc]
-    def __init__(self, settings: Settings, **kwargs: object) -> None:
+class Runtime(Service):
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.directory = Directory()
@@ -75,7 +76,10 @@ class Runtime(Service):  # type: ignore[misc]
             await self._producer.stop()
 
     def _on_directory_change(self, base_code: str) -> None:
-        if base_code in self.directory.subscriptions and self.settings.push_topic(base_code) not in self._known_topics:
+        if (
+            base_code in self.directory.subscriptions
+            and self.settings.push_topic(base_code) not in self._known_topics
+        ):
             self.add_future(self._ensure_subscriber_topics(base_code))
 
     async def _ensure_subscriber_topics(self, base_code: str) -> None:
@@ -115,9 +119,14 @@ class Runtime(Service):  # type: ignore[misc]
             topic = self.settings.push_topic(d.base_code)
             if topic not in self._known_topics:
                 await self._ensure_subscriber_topics(d.base_code)
-            headers = [("dataArea", d.data_area.encode()), ("changeId", d.change_id.encode()),
-                       ("eventId", d.event_id.encode())]
-            futures.append(await self.producer.send(topic, key=d.key.encode(), value=d.envelope, headers=headers))
+            headers = [
+                ("dataArea", d.data_area.encode()),
+                ("changeId", d.change_id.encode()),
+                ("eventId", d.event_id.encode()),
+            ]
+            futures.append(
+                await self.producer.send(topic, key=d.key.encode(), value=d.envelope, headers=headers)
+            )
         if result.quarantine:
             headers = [("reason", "; ".join(result.quarantine).encode()), ("source", source.encode())]
             if result.event_id:

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
 
     app_id: str = "wostream"
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
-    partitions: int = Field(8, ge=1, description="partitions of wo.events and of each wo.push.<baseCode> topic")
+    partitions: int = Field(
+        8, ge=1, description="partitions of wo.events and of each wo.push.<baseCode> topic"
+    )
     replication: int = Field(1, ge=1)
 
     raw_topic: str = "wo.events"

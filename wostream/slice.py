@@ -16,7 +16,7 @@ SLICE_FILE = Path(__file__).resolve().parent / "wostream.ice"
 
 Ice.loadSlice(f"-I{Ice.getSliceDir()} {SLICE_FILE}")
 
-from wostream_ice import wostream as wostream_ice  # type: ignore[import-not-found]  # noqa: E402  (generated above)
+from wostream_ice import wostream as wostream_ice  # noqa: E402  (generated above)
 
 PushRefused = wostream_ice.PushRefused
 Subscriber = wostream_ice.Subscriber

@@ -61,7 +61,11 @@ class Managed:
         log = open(self.log_path, "ab")  # noqa: SIM115  (owned by the child for its lifetime)
         env = None if self.env is None else {**os.environ, **self.env}
         self.proc = subprocess.Popen(
-            self.args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            self.args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,
         )
         log.close()
@@ -104,7 +108,8 @@ def kafka_libs() -> Path:
         pom = ROOT / "kafka" / "pom.xml"
         done = subprocess.run(
             ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={libs}"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0:
             raise StackError(f"fetching Kafka's jars failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
@@ -128,34 +133,42 @@ class Kafka:
     def _write_config(self) -> Path:
         cfg = self.data_dir / "server.properties"
         cfg.write_text(
-            "\n".join([
-                "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"log.dirs={self.data_dir / 'logs'}",
-                "num.partitions=1",
-                "auto.create.topics.enable=false",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=4",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "log.cleaner.min.compaction.lag.ms=0",
-                "",
-            ])
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"log.dirs={self.data_dir / 'logs'}",
+                    "num.partitions=1",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=4",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "log.cleaner.min.compaction.lag.ms=0",
+                    "",
+                ]
+            )
         )
         return cfg
 
     def _java(self, main: str, *args: str) -> list[str]:
         libs = kafka_libs()
         return [
-            "java", f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+            "java",
+            f"-Xmx{self.heap}",
+            "-XX:+UseSerialGC",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={ROOT / 'kafka' / 'log4j2.properties'}",
-            "-cp", f"{libs}/*", main, *args,
+            "-cp",
+            f"{libs}/*",
+            main,
+            *args,
         ]
 
     def start(self, timeout: float = 90.0) -> None:
@@ -167,7 +180,8 @@ class Kafka:
             cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             done = subprocess.run(
                 self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", "-c", str(cfg)),
-                capture_output=True, text=True,
+                capture_output=True,
+                text=True,
             )
             if done.returncode != 0:
                 raise StackError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
@@ -193,7 +207,9 @@ class Router:
     def start(self, timeout: float = 20.0) -> None:
         binary = shutil.which("glacier2router")
         if binary is None:
-            raise StackError("glacier2router not found: install Debian's zeroc-glacier2 (scripts/setup.sh does)")
+            raise StackError(
+                "glacier2router not found: install Debian's zeroc-glacier2 (scripts/setup.sh does)"
+            )
         args = [binary, f"--Ice.Config={self.config}", *(f"--{k}={v}" for k, v in self.overrides.items())]
         self.process = Managed("glacier2router", args, self.log_path)
         self.process.start()

@@ -20,7 +20,6 @@ import Ice
 
 from wostream.slice import PushRefused, Subscriber, SubscriberPrx, SubscriberSessionPrx
 
-
 # What glacier2router says when it cannot reach our verifier or session manager (a worker restarting):
 # worth retrying, unlike our own refusals (unknown baseCode, wrong secret), which end the client.
 TRANSIENT_REASONS = frozenset({"internal server error"})
@@ -122,7 +121,7 @@ def run(base_code: str, secret: str, config: str | None, router: str | None, beh
             delay = 0.5
             _log(f"subscribed as {base_code}")
             closed = threading.Event()
-            connection.setCloseCallback(lambda _c: closed.set())
+            connection.setCloseCallback(lambda _c, closed=closed: closed.set())
             while not closed.wait(1.0):
                 pass
             _log("connection to the router lost; reconnecting")

@@ -16,20 +16,22 @@ def subscribers_view(runtime: Runtime) -> list[dict[str, Any]]:
     for base_code, sub in sorted(runtime.directory.subscriptions.items()):
         s = runtime.stats.by_subscriber[base_code]
         p99 = s.percentile(0.99)
-        out.append({
-            "baseCode": base_code,
-            "name": sub.name,
-            "enabled": sub.enabled,
-            "online": runtime.directory.online(base_code),
-            "delivered": s.delivered,
-            "failures": s.failures,
-            "retrying": s.retrying,
-            "dead": s.dead,
-            "lastError": s.last_error,
-            "lastErrorAt": _iso(s.last_error_at),
-            "lastDeliveryAt": _iso(s.last_delivery_at),
-            "latencyP99Ms": None if p99 is None else round(p99 * 1000, 1),
-        })
+        out.append(
+            {
+                "baseCode": base_code,
+                "name": sub.name,
+                "enabled": sub.enabled,
+                "online": runtime.directory.online(base_code),
+                "delivered": s.delivered,
+                "failures": s.failures,
+                "retrying": s.retrying,
+                "dead": s.dead,
+                "lastError": s.last_error,
+                "lastErrorAt": _iso(s.last_error_at),
+                "lastDeliveryAt": _iso(s.last_delivery_at),
+                "latencyP99Ms": None if p99 is None else round(p99 * 1000, 1),
+            }
+        )
     return out
 
 
@@ -39,12 +41,12 @@ def _iso(ts: float | None) -> str | None:
 
 def install_pages(app: faust.App, runtime: Runtime) -> None:
     @app.page("/health")
-    class Health(View):  # type: ignore[misc]
+    class Health(View):
         async def get(self, request: Request) -> Response:
             ready = runtime.ready.is_set()
             return self.json({"ready": ready}, status=200 if ready else 503)
 
     @app.page("/subscribers")
-    class Subscribers(View):  # type: ignore[misc]
+    class Subscribers(View):
         async def get(self, request: Request) -> Response:
             return self.json(subscribers_view(runtime))

@@ -59,8 +59,11 @@ class SubscriberProcess:
         return self.err.read_text(encoding="utf-8") if self.err.exists() else ""
 
     def wait_subscribed(self, timeout: float = 30.0) -> None:
-        poll(lambda: "subscribed as" in self.stderr() or self.proc.poll() is not None, timeout,
-             f"{self.base_code} to subscribe")
+        poll(
+            lambda: "subscribed as" in self.stderr() or self.proc.poll() is not None,
+            timeout,
+            f"{self.base_code} to subscribe",
+        )
         assert self.proc.poll() is None, f"subscriber {self.base_code} exited: {self.stderr()}"
 
     def wait_count(self, n: int, timeout: float = 60.0) -> list[dict[str, Any]]:
@@ -150,9 +153,9 @@ class Stack:
     def start_worker(self, name: str = "w1", index: int = 0) -> Managed:
         config = self.tmp / f"{name}.properties"
         config.write_text(
-            (ETC / "worker.properties").read_text().replace(
-                "tcp -h 127.0.0.1 -p 4065", f"tcp -h 127.0.0.1 -p {self.adapter_ports[index]}"
-            )
+            (ETC / "worker.properties")
+            .read_text()
+            .replace("tcp -h 127.0.0.1 -p 4065", f"tcp -h 127.0.0.1 -p {self.adapter_ports[index]}")
         )
         web = self.web_ports.setdefault(name, free_port())
         env = self.env(
@@ -169,7 +172,9 @@ class Stack:
         def ready() -> bool:
             assert worker.alive(), f"worker {name} exited:\n{self.log(name)[-3000:]}"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_ports[name]}/health", timeout=1) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.web_ports[name]}/health", timeout=1
+                ) as r:
                     return bool(r.status == 200)
             except OSError:
                 return False
@@ -184,10 +189,15 @@ class Stack:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def cli(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [*WOSTREAM, *args], input=input, capture_output=True, text=True, timeout=120,
+            [*WOSTREAM, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={**os.environ, **self.env(), **(env or {})},
         )
         if check and done.returncode != 0:
@@ -199,9 +209,21 @@ class Stack:
         out, err = self.tmp / f"sub{n}-{base_code}.jsonl", self.tmp / f"sub{n}-{base_code}.err"
         with open(out, "wb") as o, open(err, "wb") as e:
             proc = subprocess.Popen(
-                [*WOSTREAM, "subscriber", "--base-code", base_code, "--secret", secret,
-                 "--router", self.router_proxy, *flags],
-                stdout=o, stderr=e, stdin=subprocess.DEVNULL, start_new_session=True,
+                [
+                    *WOSTREAM,
+                    "subscriber",
+                    "--base-code",
+                    base_code,
+                    "--secret",
+                    secret,
+                    "--router",
+                    self.router_proxy,
+                    *flags,
+                ],
+                stdout=o,
+                stderr=e,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         sub = SubscriberProcess(base_code, out, err, proc)
         self.subscribers.append(sub)
@@ -221,8 +243,13 @@ def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> lis
 
     async def run() -> list[Any]:
         # without a group, a subscription is served every partition of the topic
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                    enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
         await consumer.start()
         try:
             deadline = time.monotonic() + timeout
@@ -240,24 +267,40 @@ def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> lis
     return asyncio.run(run())
 
 
-def ticket_events(tickets: int, per_ticket: int, area: str = "fwwt", organ: str = "671024",
-                  first_ticket: int = 5_000_000) -> list[dict[str, Any]]:
+def ticket_events(
+    tickets: int, per_ticket: int, area: str = "fwwt", organ: str = "671024", first_ticket: int = 5_000_000
+) -> list[dict[str, Any]]:
     """Step-handled events (changeId 2) interleaved across tickets; `seq` orders each ticket's events."""
     events = []
     for seq in range(per_ticket):
         for t in range(tickets):
             ticket = str(first_ticket + t)
-            events.append({
-                "dataArea": area,
-                "changeId": "2",
-                "eventId": f"{ticket}-{seq}",
-                "data": {"serviceOrderId": ticket, "serviceOrderCode": f"C{ticket}", "templateId": "1",
-                         "busiTypeId": "2", "organId": organ, "trackId": f"{ticket}{seq:04d}",
-                         "trackCode": "NODE_X", "trackName": "处理", "statusName": "已处理",
-                         "createDate": "20260101120000", "handleDate": "20260101120000", "currentUserId": "7",
-                         "currentEuserId": "", "currentUserName": "张三", "trackInfo": "done", "seq": str(seq),
-                         "sentAt": ""},
-            })
+            events.append(
+                {
+                    "dataArea": area,
+                    "changeId": "2",
+                    "eventId": f"{ticket}-{seq}",
+                    "data": {
+                        "serviceOrderId": ticket,
+                        "serviceOrderCode": f"C{ticket}",
+                        "templateId": "1",
+                        "busiTypeId": "2",
+                        "organId": organ,
+                        "trackId": f"{ticket}{seq:04d}",
+                        "trackCode": "NODE_X",
+                        "trackName": "处理",
+                        "statusName": "已处理",
+                        "createDate": "20260101120000",
+                        "handleDate": "20260101120000",
+                        "currentUserId": "7",
+                        "currentEuserId": "",
+                        "currentUserName": "张三",
+                        "trackInfo": "done",
+                        "seq": str(seq),
+                        "sentAt": "",
+                    },
+                }
+            )
     return events
 
 
@@ -277,8 +320,10 @@ class Tally:
     reordered: int
 
     def __str__(self) -> str:
-        return (f"expected {self.expected}, received {self.received}, distinct {self.distinct}, "
-                f"lost {self.lost}, duplicates {self.duplicates}, reordered {self.reordered}")
+        return (
+            f"expected {self.expected}, received {self.received}, distinct {self.distinct}, "
+            f"lost {self.lost}, duplicates {self.duplicates}, reordered {self.reordered}"
+        )
 
 
 def tally(lines: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tally:
@@ -295,7 +340,9 @@ def tally(lines: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tally:
         seen.setdefault(body["serviceOrderId"], []).append(int(body["seq"]))
     want = {e["eventId"] for e in events}
     reordered = sum(1 for seqs in seen.values() for a, b in zip(seqs, seqs[1:], strict=False) if b < a)
-    return Tally(len(want), len(accepted), len(ids & want), len(want - ids), len(accepted) - len(ids), reordered)
+    return Tally(
+        len(want), len(accepted), len(ids & want), len(want - ids), len(accepted) - len(ids), reordered
+    )
 
 
 def send_paced(bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float) -> None:

@@ -37,7 +37,9 @@ def attempts_of(lines: list[dict[str, Any]], event_id: str) -> list[dict[str, An
     return [line for line in lines if line["context"]["eventId"] == event_id]
 
 
-def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(stack: Stack, tmp_path: Path) -> None:
+def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
+    stack: Stack, tmp_path: Path
+) -> None:
     start(stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="4", WOSTREAM_RETRY_INITIAL="0.4", WOSTREAM_RETRY_MAX="5")
     poison, healthy = "7000001", "7000002"
     events = ticket_events(2, 3, first_ticket=7000001)  # seq-major: T0, U0, T1, U1, T2, U2
@@ -46,8 +48,14 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
     stack.cli("send", "-", input=as_lines(events[:4]))
 
     # the healthy ticket flows; the poison ticket's first event is tried 4 times with growing gaps
-    poll(lambda: [json.loads(x["message"]["data"])["seq"] for x in refusing.lines()
-                  if not x.get("refused")] == ["0", "1"], 60, "the healthy ticket's two events")
+    poll(
+        lambda: (
+            [json.loads(x["message"]["data"])["seq"] for x in refusing.lines() if not x.get("refused")]
+            == ["0", "1"]
+        ),
+        60,
+        "the healthy ticket's two events",
+    )
     tries = attempts_of(refusing.lines(), f"{poison}-0")
     assert [t["context"]["attempt"] for t in tries] == ["1", "2", "3", "4"]
     assert all(t.get("refused") for t in tries)
@@ -56,7 +64,7 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
         assert ceiling / 2 - 0.05 <= gap <= ceiling + 0.5, f"backoff gaps {gaps}"
     assert attempts_of(refusing.lines(), f"{poison}-1") == [], "the ticket's next event waits (parked)"
 
-    dead = read_topic(stack.kafka, stack.topic(f"wo.dead.SUBR"), 2)
+    dead = read_topic(stack.kafka, stack.topic("wo.dead.SUBR"), 2)
     first, second = (dict(r.headers) for r in dead)
     assert [r.key for r in dead] == [poison.encode(), poison.encode()]
     assert (first["eventId"], first["attempts"]) == (f"{poison}-0".encode(), b"4")
@@ -83,7 +91,9 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
 
 
 def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> None:
-    start(stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="20", WOSTREAM_RETRY_INITIAL="1.2", WOSTREAM_RETRY_MAX="1.2")
+    start(
+        stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="20", WOSTREAM_RETRY_INITIAL="1.2", WOSTREAM_RETRY_MAX="1.2"
+    )
     sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context", "--refuse", "-1")
     sub.wait_subscribed()
     stack.cli("send", "-", input=as_lines(ticket_events(1, 1, first_ticket=7100001)))
@@ -102,7 +112,9 @@ def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> 
     assert numbers[before:] == list(range(resumed, resumed + len(numbers) - before))
 
 
-def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(stack: Stack, tmp_path: Path) -> None:
+def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
+    stack: Stack, tmp_path: Path
+) -> None:
     stack.partitions = 4
     start(stack, tmp_path)
     stack.start_worker("w2", index=1)
@@ -110,8 +122,13 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(stac
     sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
     sub.wait_subscribed()
     for worker in ("w1", "w2"):
-        poll(lambda w=worker: [(s["baseCode"], s["online"]) for s in stack.get_json("/subscribers", w)]
-             == [("SUBR", True)], 30, f"{worker} to see SUBR online")
+        poll(
+            lambda w=worker: (
+                [(s["baseCode"], s["online"]) for s in stack.get_json("/subscribers", w)] == [("SUBR", True)]
+            ),
+            30,
+            f"{worker} to see SUBR online",
+        )
     events = ticket_events(24, 25, first_ticket=7200001)
     stack.cli("send", "-", input=as_lines(events))
     poll(lambda: tally(sub.lines(), events).lost == 0, 120, "all events at SUBR")
@@ -119,4 +136,5 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(stac
     assert (t.lost, t.reordered) == (0, 0), str(t)
     delivered = {w: stack.get_json("/subscribers", w)[0]["delivered"] for w in ("w1", "w2")}
     assert all(n > 0 for n in delivered.values()), f"both workers deliver a share: {delivered}"
-    assert sum(delivered.values()) == t.received
+    # a push cut short by a rebalance may arrive and still count as not acknowledged: at least once
+    assert sum(delivered.values()) <= t.received

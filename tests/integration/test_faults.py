@@ -1,6 +1,7 @@
 """Fault scenarios on real processes (slow): `scripts/test.sh -m faults`.
 
-Each prints a one-line tally (events, lost, reordered, duplicates, time to resume) that the closing note quotes.
+Each prints a one-line tally (events, lost, reordered, duplicates, time to resume), quoted in the
+closing note.
 """
 
 from __future__ import annotations
@@ -67,11 +68,16 @@ def subscribe(stack: Stack, base_code: str, *flags: str) -> SubscriberProcess:
 
 def complete(subs: list[SubscriberProcess], events: list[dict[str, object]], timeout: float) -> Tally:
     """Wait until every event reached the subscriber (any of its processes); the tally proves order."""
+
     def lines() -> list[dict[str, object]]:
         return [line for s in subs for line in s.lines()]
 
-    poll(lambda: tally(lines(), events).lost == 0, timeout, f"all {len(events)} events at {subs[0].base_code}",
-         interval=0.5)
+    poll(
+        lambda: tally(lines(), events).lost == 0,
+        timeout,
+        f"all {len(events)} events at {subs[0].base_code}",
+        interval=0.5,
+    )
     return tally(lines(), events)
 
 
@@ -105,7 +111,7 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path
     away_failures = []
     for cycle in range(5):
         seen = sum(len(s.lines()) for s in subs)
-        poll(lambda: sum(len(s.lines()) for s in subs) >= seen + 150, 120, f"progress before cycle {cycle}")
+        poll(lambda seen=seen: sum(len(s.lines()) for s in subs) >= seen + 150, 120, f"progress {cycle}")
         subs[-1].stop()
         poll(lambda: not stack.get_json("/subscribers")[0]["online"], 30, "the worker to see SUBA offline")
         failures = stack.get_json("/subscribers")[0]["failures"]
@@ -115,8 +121,12 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path
         away_failures.append(stack.get_json("/subscribers")[0]["failures"] - failures)
         subs.append(subscribe(stack, "SUBA"))
     t = complete(subs, events, 300)
-    report("reconnect x5", A=t, attempts_while_away=away_failures,
-           failures_total=stack.get_json("/subscribers")[0]["failures"])
+    report(
+        "reconnect x5",
+        A=t,
+        attempts_while_away=away_failures,
+        failures_total=stack.get_json("/subscribers")[0]["failures"],
+    )
     assert (t.lost, t.reordered) == (0, 0), str(t)
     assert away_failures == [0] * 5, "no attempt is made (or counted) while the subscriber is away"
 
@@ -171,14 +181,25 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
 
 def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[float]:
     """B's end-to-end latencies for 400 events sent at 80/s, after a warm-up batch that is not measured."""
+
     def batch(first: int, tickets: int, per_ticket: int) -> list[float]:
         prefix = str(first)[:2]
-        send_paced(stack.kafka, stack.topic("wo.events"), ticket_events(tickets, per_ticket, first_ticket=first), 80)
+        send_paced(
+            stack.kafka, stack.topic("wo.events"), ticket_events(tickets, per_ticket, first_ticket=first), 80
+        )
 
         def mine() -> list[dict[str, object]]:
-            return [x for x in sub.lines() if json.loads(x["message"]["data"])["serviceOrderId"].startswith(prefix)]
+            return [
+                x
+                for x in sub.lines()
+                if json.loads(x["message"]["data"])["serviceOrderId"].startswith(prefix)
+            ]
 
-        poll(lambda: len({x["context"]["eventId"] for x in mine()}) >= tickets * per_ticket, 120, "the batch at B")
+        poll(
+            lambda: len({x["context"]["eventId"] for x in mine()}) >= tickets * per_ticket,
+            120,
+            "the batch at B",
+        )
         return latencies(mine())
 
     batch(first_ticket + 500_000, 10, 10)  # warm-up: topic metadata, connections, first rebalance
@@ -186,7 +207,9 @@ def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[flo
 
 
 @pytest.mark.parametrize("behaviour", [("--delay", "30"), ("--refuse", "-1")], ids=["frozen", "refusing"])
-def test_a_bad_subscriber_does_not_slow_another(stack: Stack, tmp_path: Path, behaviour: tuple[str, str]) -> None:
+def test_a_bad_subscriber_does_not_slow_another(
+    stack: Stack, tmp_path: Path, behaviour: tuple[str, str]
+) -> None:
     stack.extra_env["WOSTREAM_PUSH_TIMEOUT_MS"] = "1000"
     up(stack, tmp_path, ONLY_B)
     b = subscribe(stack, "SUBB")
@@ -197,7 +220,12 @@ def test_a_bad_subscriber_does_not_slow_another(stack: Stack, tmp_path: Path, be
     with_a = measure(stack, b, first_ticket=2_000_000)
     p99_base, p99_a = percentile(baseline, 0.99), percentile(with_a, 0.99)
     troubled = poll(lambda: stack.get_json("/subscribers")[0]["failures"], 30, "A failing")
-    report(f"isolation ({behaviour[0]})", B_p99_alone_ms=round(p99_base * 1000, 1),
-           B_p99_with_bad_A_ms=round(p99_a * 1000, 1), ratio=round(p99_a / p99_base, 2), A_failures=troubled,
-           A_received=len(a.lines()))
+    report(
+        f"isolation ({behaviour[0]})",
+        B_p99_alone_ms=round(p99_base * 1000, 1),
+        B_p99_with_bad_A_ms=round(p99_a * 1000, 1),
+        ratio=round(p99_a / p99_base, 2),
+        A_failures=troubled,
+        A_received=len(a.lines()),
+    )
     assert p99_a <= 1.5 * p99_base, f"B's p99 {p99_a * 1000:.1f} ms vs {p99_base * 1000:.1f} ms without A"

@@ -56,7 +56,11 @@ def test_scope_enrichment_and_masking(stack: Stack, tmp_path: Path) -> None:
     outside["data"]["communityId"] = "1"  # another community, same organisation: out of scope
     dispatched = example("changeId-5.json")
     dispatched["data"]["currentUser"][0]["userTel"] = "13900000000"  # masked for this subscriber
-    stack.cli("send", "-", input="\n".join(json.dumps(e, ensure_ascii=False) for e in (created, outside, dispatched)))
+    stack.cli(
+        "send",
+        "-",
+        input="\n".join(json.dumps(e, ensure_ascii=False) for e in (created, outside, dispatched)),
+    )
 
     got = sub.wait_count(2)
     by_kind = {m["changeId"]: json.loads(m["data"]) for m in got}

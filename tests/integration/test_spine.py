@@ -44,7 +44,11 @@ def expected_for_a() -> list[dict[str, Any]]:
     for path in EXAMPLES:
         event = json.loads(path.read_text(encoding="utf-8"))
         data = event["data"]
-        if _area(event) == "fwwt" and str(event["changeId"]) in {"1", "2", "3", "5"} and data.get("organId") == "671024":
+        if (
+            _area(event) == "fwwt"
+            and str(event["changeId"]) in {"1", "2", "3", "5"}
+            and data.get("organId") == "671024"
+        ):
             out.append({"baseCode": "", "dataArea": "fwwt", "changeId": str(event["changeId"]), "data": data})
     return out
 
@@ -64,10 +68,23 @@ def follow_up(service_order_id: str, data_area: str, organ: str) -> dict[str, An
     return {
         "dataArea": data_area,
         "changeId": "2",
-        "data": {"serviceOrderId": service_order_id, "serviceOrderCode": "C1", "templateId": "1", "busiTypeId": "2",
-                 "organId": organ, "trackId": "T1", "trackCode": "NODE_X", "trackName": "处理", "statusName": "已处理",
-                 "createDate": "20260101120000", "handleDate": "20260101120000", "currentUserId": "7",
-                 "currentEuserId": "", "currentUserName": "张三", "trackInfo": "done"},
+        "data": {
+            "serviceOrderId": service_order_id,
+            "serviceOrderCode": "C1",
+            "templateId": "1",
+            "busiTypeId": "2",
+            "organId": organ,
+            "trackId": "T1",
+            "trackCode": "NODE_X",
+            "trackName": "处理",
+            "statusName": "已处理",
+            "createDate": "20260101120000",
+            "handleDate": "20260101120000",
+            "currentUserId": "7",
+            "currentEuserId": "",
+            "currentUserName": "张三",
+            "trackInfo": "done",
+        },
     }
 
 
@@ -79,8 +96,11 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: 
     subs_file = tmp_path / "subs.yaml"
     subs_file.write_text(SUBSCRIPTIONS, encoding="utf-8")
     stack.cli("subscriptions", "apply", str(subs_file), env=SECRETS)
-    poll(lambda: {s["baseCode"] for s in stack.get_json("/subscribers")} == {"SUBA", "SUBB"}, 30,
-         "both subscriptions at the worker")
+    poll(
+        lambda: {s["baseCode"] for s in stack.get_json("/subscribers")} == {"SUBA", "SUBB"},
+        30,
+        "both subscriptions at the worker",
+    )
 
     # refused at the router, with a reason, and the client exits 2
     wrong = stack.subscriber("SUBA", "not-the-secret")
@@ -96,26 +116,45 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: 
     b.wait_subscribed()
     poll(lambda: all(s["online"] for s in stack.get_json("/subscribers")), 30, "both subscribers online")
 
-    lines = "\n".join(json.dumps(json.loads(p.read_text(encoding="utf-8")), ensure_ascii=False) for p in EXAMPLES)
+    lines = "\n".join(
+        json.dumps(json.loads(p.read_text(encoding="utf-8")), ensure_ascii=False) for p in EXAMPLES
+    )
     stack.cli("send", "-", input=lines)
     stack.cli("send", "--raw", "-", input="this is not json {\n")
     stack.cli("send", "-", input=json.dumps(follow_up("900001", "fwwt", "671024")))
     stack.cli("send", "-", input=json.dumps(follow_up("900002", "10008", "1")))
 
-    expected = [*expected_for_a(), {"baseCode": "", "dataArea": "fwwt", "changeId": "2",
-                                    "data": follow_up("900001", "fwwt", "671024")["data"]}]
+    expected = [
+        *expected_for_a(),
+        {
+            "baseCode": "",
+            "dataArea": "fwwt",
+            "changeId": "2",
+            "data": follow_up("900001", "fwwt", "671024")["data"],
+        },
+    ]
     got = a.wait_count(len(expected))
     b_got = b.wait_count(1)
 
     def sort_key(env: dict[str, Any]) -> str:
         return json.dumps(env, sort_keys=True, ensure_ascii=False)
 
-    for received, want in zip(sorted(got, key=lambda e: sort_key({**e, "data": json.loads(e["data"])})),
-                              sorted(expected, key=sort_key), strict=True):
+    for received, want in zip(
+        sorted(got, key=lambda e: sort_key({**e, "data": json.loads(e["data"])})),
+        sorted(expected, key=sort_key),
+        strict=True,
+    ):
         assert_envelope(received, want)
     assert len(b_got) == 1, "B receives only its own data area"
-    assert_envelope(b_got[0], {"baseCode": "", "dataArea": "10008", "changeId": "2",
-                               "data": follow_up("900002", "10008", "1")["data"]})
+    assert_envelope(
+        b_got[0],
+        {
+            "baseCode": "",
+            "dataArea": "10008",
+            "changeId": "2",
+            "data": follow_up("900002", "10008", "1")["data"],
+        },
+    )
 
     quarantined = read_topic(stack.kafka, stack.topic("wo.events.quarantine"), 1)
     assert quarantined[0].value == b"this is not json {"

@@ -8,7 +8,10 @@ from wostream.admin import InputError, parse_events
 
 
 def test_json_lines_keyed_by_service_order_id() -> None:
-    text = '{"changeId": "1", "data": {"serviceOrderId": "42"}}\n\n{"changeId": "2", "data": "{\\"ServiceOrderId \\": 7}"}\n'
+    text = (
+        '{"changeId": "1", "data": {"serviceOrderId": "42"}}\n\n'
+        '{"changeId": "2", "data": "{\\"ServiceOrderId \\": 7}"}\n'
+    )
     events = list(parse_events(text, "f"))
     assert [e.key for e in events] == [b"42", b"7"]
     assert json.loads(events[0].value) == {"changeId": "1", "data": {"serviceOrderId": "42"}}
