@@ -172,7 +172,7 @@ class Directory:
 
     def online(self, base_code: str) -> bool:
         sub = self.subscriptions.get(base_code)
-        return sub is not None and sub.enabled and self.callback_for(base_code) is not None
+        return sub is not None and sub.enabled and not sub.paused and self.callback_for(base_code) is not None
 
     def _notify(self, base_code: str) -> None:
         for listener in list(self.listeners):

@@ -37,8 +37,9 @@ class Subscription:
     organ_ids: frozenset[str] = frozenset()
     community_ids: frozenset[str] = frozenset()
     mask: tuple[str, ...] = ()
-    enabled: bool = True
+    enabled: bool = True  # false: nothing is routed to it at all
     retry: RetryPolicy | None = None
+    paused: bool = False  # true: routed and kept in its topic, but not delivered until unpaused
 
 
 class IdKind(StrEnum):

@@ -33,7 +33,7 @@ _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TRUE, _FALSE = frozenset({"true", "True", "TRUE"}), frozenset({"false", "False", "FALSE"})
 
 _ENTRY_KEYS = ("baseCode", "name", "secret", "secretHash", "dataAreas", "changeIds", "scope", "mask",
-               "enabled", "retry")
+               "enabled", "paused", "retry")
 _SCOPE_KEYS = ("organIds", "communityIds")
 _RETRY_KEYS = ("attempts", "initial", "max")
 
@@ -180,14 +180,15 @@ def _check_entry(raw: Any, report: _Report, env: Mapping[str, str], *, wire: boo
     change_ids = _id_set(raw, "changeIds", report, _check_change_id, required=True, non_empty=True)
     organ_ids, community_ids = _scope(raw, report)
     mask = _mask(raw.get("mask", []), report)
-    enabled = _enabled(raw.get("enabled", True), report)
+    enabled = _flag(raw.get("enabled", True), "enabled", report)
+    paused = _flag(raw.get("paused", False), "paused", report)
     retry = _retry(raw["retry"], report) if "retry" in raw else None
     if base_code is None or len(report.errors) > start:
         return None
     assert data_areas is not None and change_ids is not None and mask is not None
-    assert organ_ids is not None and community_ids is not None and enabled is not None
+    assert organ_ids is not None and community_ids is not None and enabled is not None and paused is not None
     return Subscription(base_code, name, secret_hash or "", data_areas, change_ids, organ_ids, community_ids,
-                        mask, enabled, retry), secret
+                        mask, enabled, retry, paused), secret
 
 
 def _base_code(value: Any, report: _Report) -> str | None:
@@ -302,12 +303,12 @@ def _mask(value: Any, report: _Report) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(value)) if ok else None
 
 
-def _enabled(value: Any, report: _Report) -> bool | None:
+def _flag(value: Any, key: str, report: _Report) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and (value in _TRUE or value in _FALSE):
         return value in _TRUE
-    report.add("enabled", f"{_show(value)} must be true or false")
+    report.add(key, f"{_show(value)} must be true or false")
     return None
 
 
@@ -415,6 +416,7 @@ def public_view(sub: Subscription) -> dict[str, Any]:
         "scope": {"organIds": sorted(sub.organ_ids), "communityIds": sorted(sub.community_ids)},
         "mask": list(sub.mask),
         "enabled": sub.enabled,
+        "paused": sub.paused,
     }
     if sub.retry is not None:
         view["retry"] = {"attempts": sub.retry.attempts, "initial": sub.retry.initial, "max": sub.retry.max}

@@ -21,6 +21,7 @@ def subscribers_view(runtime: Runtime) -> list[dict[str, Any]]:
                 "baseCode": base_code,
                 "name": sub.name,
                 "enabled": sub.enabled,
+            "paused": sub.paused,
                 "online": runtime.directory.online(base_code),
                 "delivered": s.delivered,
                 "failures": s.failures,

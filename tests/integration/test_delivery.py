@@ -138,3 +138,21 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
     assert all(n > 0 for n in delivered.values()), f"both workers deliver a share: {delivered}"
     # a push cut short by a rebalance may arrive and still count as not acknowledged: at least once
     assert sum(delivered.values()) <= t.received
+
+
+def test_a_paused_subscription_keeps_its_events_until_resumed(stack: Stack, tmp_path: Path) -> None:
+    start(stack, tmp_path)
+    paused = SUBSCRIPTION.replace("    scope:", "    paused: true\n    scope:")
+    (tmp_path / "paused.yaml").write_text(paused, encoding="utf-8")
+    stack.cli("subscriptions", "apply", str(tmp_path / "paused.yaml"), env=SECRET)
+    poll(lambda: stack.get_json("/subscribers")[0]["paused"], 30, "SUBR paused at the worker")
+    sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
+    sub.wait_subscribed()
+    events = ticket_events(2, 3, first_ticket=7300001)
+    stack.cli("send", "-", input=as_lines(events))
+    assert len(read_topic(stack.kafka, stack.topic("wo.push.SUBR"), 6)) == 6, "routed and kept in its topic"
+    assert sub.lines() == [] and not stack.get_json("/subscribers")[0]["online"], "but not delivered"
+    stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env=SECRET)  # paused: false again
+    poll(lambda: tally(sub.lines(), events).lost == 0, 60, "the held events after resuming")
+    t = tally(sub.lines(), events)
+    assert (t.received, t.reordered) == (6, 0), str(t)

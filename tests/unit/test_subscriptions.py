@@ -298,6 +298,7 @@ def test_record_round_trip_and_shape() -> None:
         "scope": {"organIds": ["671024"], "communityIds": []},
         "mask": ["contactTel", "currentUser[].userTel"],
         "enabled": True,
+        "paused": False,
         "retry": {"attempts": 12, "initial": 1.0, "max": 300.0},
     }
     assert subscription_from_record(key, value) == sub
@@ -311,7 +312,7 @@ def test_public_view_has_no_secret_hash() -> None:
     assert "secretHash" not in view and HASH not in json.dumps(view)
     assert view == {
         "baseCode": "HRZDWYWHXT", "name": "HRZDWYWHXT", "dataAreas": ["fwwt"], "changeIds": ["1"],
-        "scope": {"organIds": ["671024"], "communityIds": []}, "mask": [], "enabled": True,
+        "scope": {"organIds": ["671024"], "communityIds": []}, "mask": [], "enabled": True, "paused": False,
     }
 
 
@@ -384,6 +385,7 @@ def _subscriptions(draw: st.DrawFn) -> Subscription:
         community_ids=draw(_SETS),
         mask=tuple(draw(_MASK_PATHS)),
         enabled=draw(st.booleans()),
+        paused=draw(st.booleans()),
         retry=draw(st.one_of(st.none(), policy)),
     )
 
@@ -393,3 +395,13 @@ def _subscriptions(draw: st.DrawFn) -> Subscription:
 def test_any_subscription_round_trips(sub: Subscription) -> None:
     key, value = subscription_to_record(sub)
     assert subscription_from_record(key, value) == sub
+
+
+def test_paused_is_a_flag_that_defaults_to_false() -> None:
+    (sub,) = parse(entry("paused: true"))
+    assert (sub.enabled, sub.paused) == (True, True)
+    (sub,) = parse(entry())
+    assert sub.paused is False
+    with pytest.raises(ConfigError) as info:
+        parse(entry("paused: later"))
+    assert info.value.errors == [f'{SRC}: subscribers[0] (HRZDWYWHXT): paused: "later" must be true or false']
