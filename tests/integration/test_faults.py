@@ -58,6 +58,8 @@ def up(stack: Stack, tmp_path: Path, subscriptions: str = SUBSCRIPTIONS) -> None
 def apply(stack: Stack, tmp_path: Path, subscriptions: str) -> None:
     (tmp_path / "subs.yaml").write_text(subscriptions, encoding="utf-8")
     stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env={"SECRET": "s"})
+    wanted = subscriptions.count("baseCode:")
+    poll(lambda: len(stack.get_json("/subscribers")) == wanted, 30, "the subscriptions at the worker")
 
 
 def subscribe(stack: Stack, base_code: str, *flags: str) -> SubscriberProcess:
@@ -180,7 +182,7 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
 
 
 def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[float]:
-    """B's end-to-end latencies for 400 events sent at 80/s, after a warm-up batch that is not measured."""
+    """B's end-to-end latencies for 600 events sent at 80/s, after a warm-up batch that is not measured."""
 
     def batch(first: int, tickets: int, per_ticket: int) -> list[float]:
         prefix = str(first)[:2]
@@ -203,7 +205,7 @@ def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[flo
         return latencies(mine())
 
     batch(first_ticket + 500_000, 10, 10)  # warm-up: topic metadata, connections, first rebalance
-    return batch(first_ticket, 20, 20)
+    return batch(first_ticket, 20, 30)
 
 
 @pytest.mark.parametrize("behaviour", [("--delay", "30"), ("--refuse", "-1")], ids=["frozen", "refusing"])
@@ -215,8 +217,10 @@ def test_a_bad_subscriber_does_not_slow_another(
     b = subscribe(stack, "SUBB")
     baseline = measure(stack, b, first_ticket=1_000_000)
     apply(stack, tmp_path, SUBSCRIPTIONS)
-    poll(lambda: len(stack.get_json("/subscribers")) == 2, 30, "A's subscription at the worker")
     a = subscribe(stack, "SUBA", *behaviour)
+    # A's new topic makes the delivery group rebalance once; measure after A's lanes are running (failing)
+    send_paced(stack.kafka, stack.topic("wo.events"), ticket_events(8, 1, first_ticket=3_000_000), 80)
+    poll(lambda: stack.get_json("/subscribers")[0]["failures"] >= 4, 60, "A failing on its partitions")
     with_a = measure(stack, b, first_ticket=2_000_000)
     p99_base, p99_a = percentile(baseline, 0.99), percentile(with_a, 0.99)
     troubled = poll(lambda: stack.get_json("/subscribers")[0]["failures"], 30, "A failing")
