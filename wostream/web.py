@@ -1,13 +1,16 @@
-"""Faust web pages for operators: /health (readiness) and /subscribers (JSON)."""
+"""Faust web pages for operators: / (a page), /health, /subscribers and /drift (JSON), /metrics."""
 
 from __future__ import annotations
 
+import html
 import time
+from pathlib import Path
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
+from wostream.metrics import make_registry, render
 from wostream.runtime import Runtime
 
 
@@ -40,7 +43,44 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
+PAGE = (Path(__file__).parent / "index.html").read_text(encoding="utf-8")
+
+
+def _row(s: dict[str, Any]) -> str:
+    state = "paused" if s["paused"] else ("online" if s["online"] else "offline")
+    if not s["enabled"]:
+        state = "disabled"
+    cells = [s["baseCode"], s["name"], f'<span class="{"on" if s["online"] else "off"}">{state}</span>',
+             s["delivered"], s["failures"], s["retrying"], s["dead"], s["latencyP99Ms"] or "",
+             f'{s["lastError"] or ""} {s["lastErrorAt"] or ""}']
+    tds = (f"<td>{c if i == 2 else html.escape(str(c))}</td>" for i, c in enumerate(cells))
+    return "<tr>" + "".join(tds) + "</tr>"
+
+
 def install_pages(app: faust.App, runtime: Runtime) -> None:
+    registry = make_registry(runtime.stats, runtime.directory)
+
+    @app.page("/")
+    class Index(View):
+        async def get(self, request: Request) -> Response:
+            page = PAGE.format(
+                status="ready" if runtime.ready.is_set() else "starting",
+                quarantined=runtime.stats.quarantined,
+                unsupported=runtime.stats.unsupported,
+                rows="".join(_row(s) for s in subscribers_view(runtime)),
+            )
+            return self.html(page)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(render(registry), content_type="text/plain; version=0.0.4")
+
+    @app.page("/drift")
+    class DriftPage(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(runtime.drift.snapshot())
+
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:

@@ -185,6 +185,10 @@ class Stack:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.web_ports[name]}{path}", timeout=5) as r:
             return json.loads(r.read())
 
+    def get_text(self, path: str, name: str = "w1") -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_ports[name]}{path}", timeout=5) as r:
+            return str(r.read().decode("utf-8"))
+
     def log(self, name: str = "w1") -> str:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""

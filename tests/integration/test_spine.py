@@ -161,3 +161,13 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: 
     reason = dict(quarantined[0].headers)["reason"].decode()
     assert "not valid JSON" in reason or "not JSON" in reason, reason
     assert len(a.lines()) == len(expected), "nothing more arrives at A"
+
+    # what an operator sees: counts on /metrics and the page, drift per changeId, and never a secret hash
+    metrics = stack.get_text("/metrics")
+    assert f'wostream_delivered_total{{base_code="SUBA"}} {float(len(expected))}' in metrics.splitlines()
+    assert "wostream_quarantined_total 1.0" in metrics.splitlines()
+    drift = stack.get_json("/drift")
+    assert drift["1"]["unknown"]["orderKey"] == 2, "changeId 1's examples carry orderKey, not in the table"
+    page = stack.get_text("/")
+    assert "SUBA" in page and "Subscriber B" in page and ">online<" in page
+    assert not any("pbkdf2" in stack.get_text(p) for p in ("/", "/subscribers", "/metrics", "/drift"))
