@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from wostream.directory import Directory, RetryState, callback_key, park_key, retry_key
@@ -162,7 +163,12 @@ class Delivery:
         assert self._consumer is not None
         last_commit = time.monotonic()
         while True:
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=2000)
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=2000)
+            except KafkaError as exc:  # the consumer recovers by itself; never let the loop die
+                log.error("fetching push topics failed, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
             for tp, records in batches.items():
                 lane = self.lanes.get(tp)
                 if lane is None:
@@ -202,7 +208,15 @@ class Delivery:
                 await lane.wake.wait()
                 continue
             record = lane.queue[0]
-            await self._deliver(lane, record)
+            try:
+                await self._deliver(lane, record)
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception:  # a bug must not silently stall the partition: say so, try the record again
+                log.exception("delivering %s:%d:%d failed unexpectedly", *lane.tp, record.offset)
+                self.stats.failed(lane.base_code, "internal error (see the worker log)")
+                await asyncio.sleep(1.0)
+                continue
             lane.queue.popleft()
             lane.done = record.offset + 1
             self._sync_pause(lane)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from wostream.directory import Directory
 from wostream.settings import Settings
@@ -66,7 +67,12 @@ class ConfigFeed:
         if not pending:
             self.ready.set()
         while True:
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            except KafkaError as exc:  # keep following the config topics whatever happens
+                log.error("reading the configuration topics failed, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
             for tp, records in batches.items():
                 apply = self._appliers[tp.topic]
                 for record in records:
