@@ -16,9 +16,7 @@ import asyncio
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
@@ -26,6 +24,7 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from wostream.directory import Directory, RetryState, callback_key, park_key, retry_key
 from wostream.errors import Gone, PushError
+from wostream.lanes import Lane, Record, ticket_of
 from wostream.models import RetryPolicy
 from wostream.retry import backoff, exhausted
 from wostream.settings import Settings
@@ -38,20 +37,6 @@ REPLAY_HEADERS = ("replayOf", "replayAt")
 DEAD_HEADERS = ("reason", "attempts", "firstAttemptAt", "lastAttemptAt", "source")
 
 Push = Callable[[str, str, dict[str, str], int], Awaitable[None]]
-
-
-@dataclass
-class Lane:
-    tp: TopicPartition
-    base_code: str
-    queue: deque[ConsumerRecord[bytes, bytes]] = field(default_factory=deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    done: int | None = None  # next offset to commit
-    committed: int | None = None
-    paused: bool = False
-    in_push: bool = False  # a push is on the wire: on revoke, let it finish (bounded) to spare a duplicate
-    stopping: bool = False
-    task: asyncio.Task[None] | None = None
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -121,11 +106,16 @@ class Delivery:
 
     async def drop_lanes(self, tps: list[TopicPartition]) -> None:
         lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
-        tasks = [lane.task for lane in lanes if lane.task is not None]
+        tasks = []
         for lane in lanes:
             lane.stopping = True
-            if lane.task is not None and not lane.in_push:
+            if lane.task is not None:
                 lane.task.cancel()
+                tasks.append(lane.task)
+            for ticket, task in lane.tasks.items():
+                if ticket not in lane.pushing:
+                    task.cancel()
+                tasks.append(task)
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=REVOKE_GRACE)
             for task in late:
@@ -147,10 +137,7 @@ class Delivery:
         """Fetch for a partition only while its subscriber is online and its lane has room."""
         if self._consumer is None or lane.tp not in self._consumer.assignment():
             return
-        want = (
-            not self.directory.online(lane.base_code)
-            or len(lane.queue) >= self.settings.in_flight_per_partition
-        )
+        want = not self.directory.online(lane.base_code) or lane.load >= self.settings.in_flight_per_partition
         if want and not lane.paused:
             self._consumer.pause(lane.tp)
         elif not want and lane.paused:
@@ -202,24 +189,36 @@ class Delivery:
     # -- one partition -------------------------------------------------------------------------------------
 
     async def _lane_loop(self, lane: Lane) -> None:
+        """Dispatch the partition's records, in offset order, to one chain per ticket."""
         while not lane.stopping:
-            if not lane.queue:
+            taken = lane.take(self.settings.tickets_in_flight)
+            if taken is None:
                 lane.wake.clear()
                 await lane.wake.wait()
                 continue
-            record = lane.queue[0]
+            ticket, new = taken
+            if new:
+                lane.tasks[ticket] = asyncio.create_task(self._chain_loop(lane, ticket))
+
+    async def _chain_loop(self, lane: Lane, ticket: str) -> None:
+        """One ticket's records, one at a time: per-ticket order, retries included."""
+        while True:
+            record = lane.chains[ticket][0]
             try:
                 await self._deliver(lane, record)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
-            except Exception:  # a bug must not silently stall the partition: say so, try the record again
+            except Exception:  # a bug must not silently stall the ticket: say so, try the record again
                 log.exception("delivering %s:%d:%d failed unexpectedly", *lane.tp, record.offset)
                 self.stats.failed(lane.base_code, "internal error (see the worker log)")
                 await asyncio.sleep(1.0)
                 continue
-            lane.queue.popleft()
-            lane.done = record.offset + 1
+            empty = lane.finish(ticket)
+            lane.wake.set()
             self._sync_pause(lane)
+            if empty:
+                del lane.tasks[ticket]
+                return
 
     async def _wait_online(self, base_code: str) -> None:
         event = self.online.setdefault(base_code, asyncio.Event())
@@ -231,7 +230,7 @@ class Delivery:
         """Push one record until acknowledged or dead-lettered; offline time is not an attempt."""
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         event_id = headers.get("eventId", f"{record.topic}:{record.partition}:{record.offset}")
-        ticket = (record.key or b"").decode("utf-8", "replace")
+        ticket = ticket_of(record)
         park = self.directory.parked.get((lane.base_code, ticket))
         if park is not None and not _replayed_after(headers, park.at):
             reason = f"parked: ticket {ticket} waits behind dead event {park.event_id}"
@@ -251,11 +250,11 @@ class Delivery:
                 continue
             attempt += 1
             started = time.monotonic()
-            error = await self._push_once(lane, callback.proxy, message, event_id, attempt)
+            error = await self._push_once(lane, ticket, callback.proxy, message, event_id, attempt)
             if error is None:
                 self.stats.delivered(lane.base_code, time.monotonic() - started)
                 if attempt > 1 or memory:
-                    await self._remember(lane, None)
+                    await self._remember(lane, record, None)
                 return
             if isinstance(error, Gone):
                 attempt -= 1  # the subscriber left: wait for it, do not count
@@ -268,7 +267,7 @@ class Delivery:
             self.stats.failed(lane.base_code, last_error)
             if exhausted(attempt, policy):
                 await self._dead_letter(lane, record, event_id, attempt, first_at, last_error, park=True)
-                await self._remember(lane, None)
+                await self._remember(lane, record, None)
                 return
             delay = backoff(attempt, policy)
             log.info(
@@ -276,29 +275,28 @@ class Delivery:
                 lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
             )
             state = RetryState(record.offset, event_id, attempt, first_at, time.time() + delay, last_error)
-            await self._remember(lane, state)
+            await self._remember(lane, record, state)
             await self._sleep(lane.base_code, delay)
 
     async def _push_once(
-        self, lane: Lane, proxy: str, message: str, event_id: str, attempt: int
+        self, lane: Lane, ticket: str, proxy: str, message: str, event_id: str, attempt: int
     ) -> PushError | None:
-        lane.in_push = True
+        lane.pushing.add(ticket)
         try:
             await self.push(proxy, message, {"eventId": event_id, "attempt": str(attempt)},
                             self.settings.push_timeout_ms)
         except PushError as exc:
             return exc
         finally:
-            lane.in_push = False
+            lane.pushing.discard(ticket)
         return None
 
-    def _remembered(self, lane: Lane, record: ConsumerRecord[bytes, bytes]) -> RetryState | None:
-        state = self.directory.retries.get((lane.tp.topic, lane.tp.partition))
-        return state if state is not None and state.offset == record.offset else None
+    def _remembered(self, lane: Lane, record: Record) -> RetryState | None:
+        return self.directory.retries.get((lane.tp.topic, lane.tp.partition, record.offset))
 
-    async def _remember(self, lane: Lane, state: RetryState | None) -> None:
-        """Persist the head record's schedule (None clears it) so any worker resumes it after a restart."""
-        key = retry_key(lane.tp.topic, lane.tp.partition)
+    async def _remember(self, lane: Lane, record: Record, state: RetryState | None) -> None:
+        """Persist a record's schedule (None clears it) so any worker resumes it after a restart."""
+        key = retry_key(lane.tp.topic, lane.tp.partition, record.offset)
         value = None if state is None else state.to_json()
         self.directory.apply_retry(key, value)
         try:

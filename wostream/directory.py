@@ -77,8 +77,9 @@ class Park:
     at: float
 
 
-def retry_key(topic: str, partition: int) -> bytes:
-    return f"retry{SEP}{topic}{SEP}{partition}".encode()
+def retry_key(topic: str, partition: int, offset: int) -> bytes:
+    """One record per event being retried: several tickets of one partition may be retrying at once."""
+    return f"retry{SEP}{topic}{SEP}{partition}{SEP}{offset}".encode()
 
 
 def park_key(base_code: str, ticket: str) -> bytes:
@@ -92,7 +93,7 @@ class Directory:
     index: SubscriptionIndex = field(default_factory=lambda: SubscriptionIndex([]))
     idmaps: IdMaps = field(default_factory=IdMaps)
     callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
-    retries: dict[tuple[str, int], RetryState] = field(default_factory=dict)
+    retries: dict[tuple[str, int, int], RetryState] = field(default_factory=dict)
     parked: dict[tuple[str, str], Park] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
@@ -139,7 +140,8 @@ class Directory:
             kind, a, b = key.decode().split(SEP, 2)
             doc = None if value is None else json.loads(value)
             if kind == "retry":
-                self._apply_retry_state((a, int(b)), doc)
+                partition, offset = b.split(SEP)
+                self._apply_retry_state((a, int(partition), int(offset)), doc)
             elif kind == "park":
                 if doc is None:
                     self.parked.pop((a, b), None)
@@ -150,11 +152,11 @@ class Directory:
         except (ValueError, KeyError, TypeError) as exc:
             self._error(f"retry record {key!r} ignored: {type(exc).__name__}")
 
-    def _apply_retry_state(self, tp: tuple[str, int], doc: dict[str, Any] | None) -> None:
+    def _apply_retry_state(self, where: tuple[str, int, int], doc: dict[str, Any] | None) -> None:
         if doc is None:
-            self.retries.pop(tp, None)
+            self.retries.pop(where, None)
             return
-        self.retries[tp] = RetryState(
+        self.retries[where] = RetryState(
             int(doc["offset"]),
             str(doc["eventId"]),
             int(doc["attempts"]),

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     retry_attempts: int = Field(12, ge=1)
     retry_initial: float = Field(1.0, gt=0)
     retry_max: float = Field(300.0, gt=0)
-    in_flight_per_partition: int = Field(256, ge=1, description="records buffered per push partition")
+    in_flight_per_partition: int = Field(256, ge=1, description="records held in memory per push partition")
+    tickets_in_flight: int = Field(16, ge=1, description="tickets pushed concurrently per push partition")
     commit_interval: float = Field(1.0, gt=0)
 
     @field_validator("push_prefix", "dead_prefix")

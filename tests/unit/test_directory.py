@@ -61,11 +61,11 @@ def test_listeners_hear_every_change_of_a_subscriber() -> None:
 def test_retry_states_and_parks_round_trip_and_clear() -> None:
     d = Directory()
     state = RetryState(41, "e1", 3, 100.0, 104.0, "refused")
-    d.apply_retry(retry_key("wo.push.S1", 2), state.to_json())
-    assert d.retries[("wo.push.S1", 2)] == state
+    d.apply_retry(retry_key("wo.push.S1", 2, 41), state.to_json())
+    assert d.retries[("wo.push.S1", 2, 41)] == state
     d.apply_retry(park_key("S1", "T9"), json.dumps({"eventId": "e1", "at": 5.0}).encode())
     assert (d.parked[("S1", "T9")].event_id, d.parked[("S1", "T9")].at) == ("e1", 5.0)
-    d.apply_retry(retry_key("wo.push.S1", 2), None)
+    d.apply_retry(retry_key("wo.push.S1", 2, 41), None)
     d.apply_retry(park_key("S1", "T9"), None)
     assert d.retries == {} and d.parked == {}
 
