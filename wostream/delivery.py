@@ -24,7 +24,7 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from wostream.directory import Directory, RetryState, callback_key, park_key, retry_key
 from wostream.errors import Gone, PushError
-from wostream.lanes import Lane, Record, ticket_of
+from wostream.lanes import Breaker, Job, Lane, Record, ticket_of
 from wostream.models import RetryPolicy
 from wostream.retry import backoff, exhausted
 from wostream.settings import Settings
@@ -60,6 +60,7 @@ class Delivery:
         self.push = push
         self.stats = stats
         self.lanes: dict[TopicPartition, Lane] = {}
+        self.breakers: dict[str, Breaker] = {}
         self.online: dict[str, asyncio.Event] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -226,7 +227,7 @@ class Delivery:
             event.set()
         await event.wait()
 
-    async def _deliver(self, lane: Lane, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _deliver(self, lane: Lane, record: Record) -> None:
         """Push one record until acknowledged or dead-lettered; offline time is not an attempt."""
         headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
         event_id = headers.get("eventId", f"{record.topic}:{record.partition}:{record.offset}")
@@ -236,59 +237,84 @@ class Delivery:
             reason = f"parked: ticket {ticket} waits behind dead event {park.event_id}"
             await self._dead_letter(lane, record, event_id, 0, time.time(), reason, park=False)
             return
-        message = (record.value or b"").decode("utf-8", "replace")
-        policy = self._policy(lane.base_code)
         memory = self._remembered(lane, record)
-        attempt = memory.attempts if memory else 0
-        first_at = memory.first_at if memory else time.time()
+        job = Job(
+            event_id,
+            ticket,
+            (record.value or b"").decode("utf-8", "replace"),
+            self._policy(lane.base_code),
+            memory.attempts if memory else 0,
+            memory.first_at if memory else time.time(),
+            memory is not None,
+        )
         if memory and memory.next_at > time.time():
             await self._sleep(lane.base_code, memory.next_at - time.time())
+        breaker = self.breakers.setdefault(lane.base_code, Breaker())
         while True:
             await self._wait_online(lane.base_code)
-            callback = self.directory.callback_for(lane.base_code)
-            if callback is None:
+            if not breaker.failing:
+                if await self._attempt(lane, record, job, breaker):
+                    return
                 continue
-            attempt += 1
-            started = time.monotonic()
-            error = await self._push_once(lane, ticket, callback.proxy, message, event_id, attempt)
-            if error is None:
-                self.stats.delivered(lane.base_code, time.monotonic() - started)
-                if attempt > 1 or memory:
-                    await self._remember(lane, record, None)
-                return
-            if isinstance(error, Gone):
-                attempt -= 1  # the subscriber left: wait for it, do not count
-                self.directory.apply_callback(callback_key(lane.base_code, callback.session), None)
-                await self._forget_callback(lane.base_code, callback.session)
-                continue
-            if lane.stopping:  # revoked meanwhile: the partition's new owner retries it
-                raise asyncio.CancelledError
-            last_error = str(error) or type(error).__name__
-            self.stats.failed(lane.base_code, last_error)
-            if exhausted(attempt, policy):
-                await self._dead_letter(lane, record, event_id, attempt, first_at, last_error, park=True)
-                await self._remember(lane, record, None)
-                return
-            delay = backoff(attempt, policy)
-            log.info(
-                "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
-                lane.base_code, event_id, attempt, policy.attempts, last_error, delay,
-            )
-            state = RetryState(record.offset, event_id, attempt, first_at, time.time() + delay, last_error)
-            await self._remember(lane, record, state)
-            await self._sleep(lane.base_code, delay)
+            async with breaker.probe:  # one probe at a time, its backoff included, while the subscriber fails
+                if await self._attempt(lane, record, job, breaker):
+                    return
 
-    async def _push_once(
-        self, lane: Lane, ticket: str, proxy: str, message: str, event_id: str, attempt: int
-    ) -> PushError | None:
-        lane.pushing.add(ticket)
+    async def _attempt(self, lane: Lane, record: Record, job: Job, breaker: Breaker) -> bool:
+        """One push and what follows from it; True when the record is done (acknowledged or dead)."""
+        callback = self.directory.callback_for(lane.base_code)
+        if callback is None:
+            return False
+        job.attempt += 1
+        started = time.monotonic()
+        error = await self._push_call(lane, job, callback.proxy)
+        breaker.observe(error, job.ticket)
+        if error is None:
+            self.stats.delivered(lane.base_code, time.monotonic() - started)
+            if job.attempt > 1 or job.remembered:
+                await self._remember(lane, record, None)
+            return True
+        if isinstance(error, Gone):
+            job.attempt -= 1  # the subscriber left: wait for it, do not count
+            self.directory.apply_callback(callback_key(lane.base_code, callback.session), None)
+            await self._forget_callback(lane.base_code, callback.session)
+            return False
+        if lane.stopping:  # revoked meanwhile: the partition's new owner retries it
+            raise asyncio.CancelledError
+        last_error = str(error) or type(error).__name__
+        self.stats.failed(lane.base_code, last_error)
+        if exhausted(job.attempt, job.policy):
+            await self._dead_letter(
+                lane, record, job.event_id, job.attempt, job.first_at, last_error, park=True
+            )
+            await self._remember(lane, record, None)
+            return True
+        delay = backoff(job.attempt, job.policy)
+        log.info(
+            "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
+            lane.base_code,
+            job.event_id,
+            job.attempt,
+            job.policy.attempts,
+            last_error,
+            delay,
+        )
+        state = RetryState(
+            record.offset, job.event_id, job.attempt, job.first_at, time.time() + delay, last_error
+        )
+        await self._remember(lane, record, state)
+        await self._sleep(lane.base_code, delay)
+        return False
+
+    async def _push_call(self, lane: Lane, job: Job, proxy: str) -> PushError | None:
+        lane.pushing.add(job.ticket)
         try:
-            await self.push(proxy, message, {"eventId": event_id, "attempt": str(attempt)},
-                            self.settings.push_timeout_ms)
+            context = {"eventId": job.event_id, "attempt": str(job.attempt)}
+            await self.push(proxy, job.message, context, self.settings.push_timeout_ms)
         except PushError as exc:
             return exc
         finally:
-            lane.pushing.discard(ticket)
+            lane.pushing.discard(job.ticket)
         return None
 
     def _remembered(self, lane: Lane, record: Record) -> RetryState | None:

@@ -16,7 +16,11 @@ from typing import TypeAlias
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from wostream.errors import Failed, PushError, Refused
+from wostream.models import RetryPolicy
+
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+REFUSING_TICKETS = 3  # refusals of this many different tickets in a row: the subscriber is failing
 
 
 def ticket_of(record: Record) -> str:
@@ -78,3 +82,42 @@ class Lane:
             return False
         del self.chains[ticket]
         return True
+
+
+@dataclass
+class Job:
+    """One record being delivered: what its retries need to remember between attempts."""
+
+    event_id: str
+    ticket: str
+    message: str
+    policy: RetryPolicy
+    attempt: int
+    first_at: float
+    remembered: bool  # resumed from a persisted retry state
+
+
+@dataclass
+class Breaker:
+    """Per subscriber: while it fails, one probe at a time (its backoff included), not one per ticket.
+
+    A frozen, unreachable or wholly refusing subscriber would otherwise get a push per ticket in flight, each
+    retried on its own schedule, and the worker would spend its time on calls that cannot succeed, slowing
+    every other subscriber. Timeouts and lost connections trip it at once; refusals only when they span
+    several tickets (one poison ticket is the subscriber's answer about that ticket, not a sign it is down).
+    Any acknowledgement closes it.
+    """
+
+    failing: bool = False
+    refused_tickets: set[str] = field(default_factory=set)
+    probe: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def observe(self, error: PushError | None, ticket: str) -> None:
+        if error is None:
+            self.failing = False
+            self.refused_tickets.clear()
+        elif isinstance(error, Refused):
+            self.refused_tickets.add(ticket)
+            self.failing = self.failing or len(self.refused_tickets) >= REFUSING_TICKETS
+        elif isinstance(error, Failed):
+            self.failing = True

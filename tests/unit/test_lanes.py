@@ -52,3 +52,20 @@ def test_finish_keeps_the_chain_while_it_has_records() -> None:
     lane.take(4)
     lane.take(4)
     assert lane.finish("A") is False and [r.offset for r in lane.chains["A"]] == [2]
+
+
+def test_breaker_trips_on_failures_and_on_refusals_across_tickets_not_one_poison_ticket() -> None:
+    from wostream.errors import Failed, Refused
+    from wostream.lanes import Breaker
+
+    b = Breaker()
+    for _ in range(5):
+        b.observe(Refused("no"), "poison")
+    assert not b.failing, "one ticket refused again and again: the subscriber itself is fine"
+    b.observe(Refused("no"), "t2")
+    b.observe(Refused("no"), "t3")
+    assert b.failing, "refusals spanning three tickets: the subscriber is failing"
+    b.observe(None, "t4")
+    assert not b.failing and b.refused_tickets == set()
+    b.observe(Failed("no answer within 1000 ms"), "t5")
+    assert b.failing
