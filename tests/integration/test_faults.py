@@ -182,7 +182,7 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
 
 
 def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[float]:
-    """B's end-to-end latencies for 600 events sent at 80/s, after a warm-up batch that is not measured."""
+    """B's end-to-end latencies for 1 200 events sent at 80/s, after a warm-up batch that is not measured."""
 
     def batch(first: int, tickets: int, per_ticket: int) -> list[float]:
         prefix = str(first)[:2]
@@ -205,7 +205,7 @@ def measure(stack: Stack, sub: SubscriberProcess, first_ticket: int) -> list[flo
         return latencies(mine())
 
     batch(first_ticket + 500_000, 10, 10)  # warm-up: topic metadata, connections, first rebalance
-    return batch(first_ticket, 20, 30)
+    return batch(first_ticket, 20, 60)
 
 
 @pytest.mark.parametrize("behaviour", [("--delay", "30"), ("--refuse", "-1")], ids=["frozen", "refusing"])
