@@ -218,6 +218,8 @@ def up(data_dir: Path, subs_file: Path) -> None:
         "worker", [sys.executable, "-m", "wostream.cli", "worker"], data_dir / "worker.log", env
     )
     stopping: list[int] = []
+    # Ctrl-C and SIGTERM both stop everything, even when started in the background (where SIGINT is ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
         click.echo(f"starting Kafka {host}:{port} (data in {kafka.data_dir}) ...")
