@@ -64,11 +64,12 @@ def create_app(settings: Settings | None = None) -> faust.App:
 
     @app.agent(raw_topic, name="wostream.route")
     async def route_events(stream: Any) -> None:
-        async for event in stream.events():
+        # acknowledged by the handoff, in order, once each event's copies are confirmed by the broker
+        async for event in stream.noack().events():
             await runtime.ready.wait()
             message = event.message
             source = f"{message.topic}:{message.partition}:{message.offset}"
-            await runtime.route_one(bytes(event.value or b""), message.key, source)
+            await runtime.handoff.submit(event, bytes(event.value or b""), message.key, source)
 
     install_pages(app, runtime)
     app.runtime = runtime  # type: ignore[attr-defined]

@@ -1,8 +1,7 @@
 """Everything a worker runs beside Faust's agent: the config feed, the Ice adapter, delivery, one producer.
 
 A `mode.Service`, started by the Faust app (so `faust -A wostream.app worker` runs it all), stopped with it.
-`route_one` is the route agent's body: pure routing in, Kafka writes out, nothing acknowledged before the
-copies (or the quarantine record) are on the broker.
+The route agent's body is `handoff.submit` (see `handoff`).
 """
 
 from __future__ import annotations
@@ -20,10 +19,9 @@ from wostream.delivery import Delivery
 from wostream.directory import Directory, callback_key, callback_value
 from wostream.drift import Drift
 from wostream.feed import ConfigFeed
+from wostream.handoff import Handoff
 from wostream.iceservice import IceService
 from wostream.kafka import core_topics, ensure_topics, make_producer, subscriber_topics
-from wostream.models import RouteResult
-from wostream.routing import route
 from wostream.settings import Settings
 from wostream.stats import Stats
 
@@ -45,6 +43,7 @@ class Runtime(Service):
         self.feed = ConfigFeed(settings, self.directory)
         self.ice = IceService(settings.ice_config, self.directory, self._register_callback)
         self.delivery: Delivery | None = None
+        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, self._ensure_topic)
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -60,6 +59,7 @@ class Runtime(Service):
         for base_code in list(self.directory.subscriptions):
             await self._ensure_subscriber_topics(base_code)
         self.directory.listeners.append(self._on_directory_change)
+        self.handoff.start(self._producer)
         self.ice.start()
         self.delivery = Delivery(self.settings, self.directory, self._producer, self.ice.push, self.stats)
         await self.delivery.start()
@@ -70,6 +70,7 @@ class Runtime(Service):
         self.ready.clear()
         if self.delivery is not None:
             await self.delivery.stop()
+        await self.handoff.stop()
         await self.ice.stop()
         await self.feed.stop()
         if self._producer is not None:
@@ -82,6 +83,10 @@ class Runtime(Service):
         ):
             self.add_future(self._ensure_subscriber_topics(base_code))
 
+    async def _ensure_topic(self, base_code: str) -> None:
+        if self.settings.push_topic(base_code) not in self._known_topics:
+            await self._ensure_subscriber_topics(base_code)
+
     async def _ensure_subscriber_topics(self, base_code: str) -> None:
         specs = subscriber_topics(self.settings, base_code)
         await ensure_topics(self.settings, specs)
@@ -93,45 +98,3 @@ class Runtime(Service):
         value = None if proxy is None else callback_value(proxy, time.time())
         await self.producer.send_and_wait(self.settings.callbacks_topic, key=key, value=value)
         self.directory.apply_callback(key, value)
-
-    # -- the route agent's body ----------------------------------------------------------------------------
-
-    async def route_one(self, raw: bytes, key: bytes | None, source: str) -> RouteResult:
-        result = route(raw, key, self.directory.index, self.directory.idmaps, self.drift)
-        while True:
-            try:
-                await self._hand_on(result, raw, key, source)
-                break
-            except Exception as exc:  # broker trouble: the event is not acknowledged until it is handed on
-                log.error("could not hand on event from %s, retrying: %s", source, exc)
-                await asyncio.sleep(1.0)
-        if result.quarantine:
-            self.stats.quarantined += 1
-            log.warning("quarantined event from %s: %s", source, "; ".join(result.quarantine))
-        if result.unsupported:
-            self.stats.unsupported += 1
-        self.stats.routed += len(result.deliveries)
-        return result
-
-    async def _hand_on(self, result: RouteResult, raw: bytes, key: bytes | None, source: str) -> None:
-        futures = []
-        for d in result.deliveries:
-            topic = self.settings.push_topic(d.base_code)
-            if topic not in self._known_topics:
-                await self._ensure_subscriber_topics(d.base_code)
-            headers = [
-                ("dataArea", d.data_area.encode()),
-                ("changeId", d.change_id.encode()),
-                ("eventId", d.event_id.encode()),
-            ]
-            futures.append(
-                await self.producer.send(topic, key=d.key.encode(), value=d.envelope, headers=headers)
-            )
-        if result.quarantine:
-            headers = [("reason", "; ".join(result.quarantine).encode()), ("source", source.encode())]
-            if result.event_id:
-                headers.append(("eventId", result.event_id.encode()))
-            futures.append(
-                await self.producer.send(self.settings.quarantine_topic, key=key, value=raw, headers=headers)
-            )
-        await asyncio.gather(*futures)

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     in_flight_per_partition: int = Field(256, ge=1, description="records held in memory per push partition")
     tickets_in_flight: int = Field(16, ge=1, description="tickets pushed concurrently per push partition")
     commit_interval: float = Field(1.0, gt=0)
+    route_in_flight: int = Field(1000, ge=1, description="raw events routed, not yet confirmed")
 
     @field_validator("push_prefix", "dead_prefix")
     @classmethod
