@@ -271,40 +271,43 @@ def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> lis
     return asyncio.run(run())
 
 
+def step_handled(ticket: str, area: str = "fwwt", organ: str = "671024", track: str = "T1") -> dict[str, Any]:
+    """A raw changeId 2 event (step handled) with every field the table requires."""
+    return {
+        "dataArea": area,
+        "changeId": "2",
+        "data": {
+            "serviceOrderId": ticket,
+            "serviceOrderCode": f"C{ticket}",
+            "templateId": "1",
+            "busiTypeId": "2",
+            "organId": organ,
+            "trackId": track,
+            "trackCode": "NODE_X",
+            "trackName": "处理",
+            "statusName": "已处理",
+            "createDate": "20260101120000",
+            "handleDate": "20260101120000",
+            "currentUserId": "7",
+            "currentEuserId": "",
+            "currentUserName": "张三",
+            "trackInfo": "done",
+        },
+    }
+
+
 def ticket_events(
     tickets: int, per_ticket: int, area: str = "fwwt", organ: str = "671024", first_ticket: int = 5_000_000
 ) -> list[dict[str, Any]]:
-    """Step-handled events (changeId 2) interleaved across tickets; `seq` orders each ticket's events."""
+    """Step-handled events interleaved across tickets; `seq` orders a ticket's events, `eventId` names one."""
     events = []
     for seq in range(per_ticket):
         for t in range(tickets):
             ticket = str(first_ticket + t)
-            events.append(
-                {
-                    "dataArea": area,
-                    "changeId": "2",
-                    "eventId": f"{ticket}-{seq}",
-                    "data": {
-                        "serviceOrderId": ticket,
-                        "serviceOrderCode": f"C{ticket}",
-                        "templateId": "1",
-                        "busiTypeId": "2",
-                        "organId": organ,
-                        "trackId": f"{ticket}{seq:04d}",
-                        "trackCode": "NODE_X",
-                        "trackName": "处理",
-                        "statusName": "已处理",
-                        "createDate": "20260101120000",
-                        "handleDate": "20260101120000",
-                        "currentUserId": "7",
-                        "currentEuserId": "",
-                        "currentUserName": "张三",
-                        "trackInfo": "done",
-                        "seq": str(seq),
-                        "sentAt": "",
-                    },
-                }
-            )
+            event = step_handled(ticket, area, organ, track=f"{ticket}{seq:04d}")
+            event["eventId"] = f"{ticket}-{seq}"
+            event["data"].update(seq=str(seq), sentAt="")
+            events.append(event)
     return events
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Stack, poll, read_topic
+from tests.integration.harness import Stack, poll, read_topic, step_handled
 
 pytestmark = pytest.mark.integration
 
@@ -65,27 +65,7 @@ def assert_envelope(received: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 def follow_up(service_order_id: str, data_area: str, organ: str) -> dict[str, Any]:
-    return {
-        "dataArea": data_area,
-        "changeId": "2",
-        "data": {
-            "serviceOrderId": service_order_id,
-            "serviceOrderCode": "C1",
-            "templateId": "1",
-            "busiTypeId": "2",
-            "organId": organ,
-            "trackId": "T1",
-            "trackCode": "NODE_X",
-            "trackName": "处理",
-            "statusName": "已处理",
-            "createDate": "20260101120000",
-            "handleDate": "20260101120000",
-            "currentUserId": "7",
-            "currentEuserId": "",
-            "currentUserName": "张三",
-            "trackInfo": "done",
-        },
-    }
+    return step_handled(service_order_id, data_area, organ)
 
 
 def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: Path) -> None:
