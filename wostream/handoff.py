@@ -122,8 +122,9 @@ class Handoff:
 
     def _count(self, item: InFlight) -> None:
         if item.result.quarantine:
-            self.stats.quarantined += 1
-            log.warning("quarantined event from %s: %s", item.source, "; ".join(item.result.quarantine))
+            reason = "; ".join(item.result.quarantine)
+            self.stats.quarantine(item.source, reason)
+            log.warning("quarantined event from %s: %s", item.source, reason)
         if item.result.unsupported:
             self.stats.unsupported += 1
         self.stats.routed += len(item.result.deliveries)

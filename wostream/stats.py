@@ -31,6 +31,12 @@ class Stats:
     routed: int = 0
     quarantined: int = 0
     unsupported: int = 0
+    recent_quarantine: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=50))
+
+    def quarantine(self, source: str, reason: str) -> None:
+        self.quarantined += 1
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.recent_quarantine.appendleft({"at": at, "source": source, "reason": reason})
 
     def delivered(self, base_code: str, seconds: float) -> None:
         s = self.by_subscriber[base_code]

@@ -1,4 +1,4 @@
-"""Faust web pages for operators: / (a page), /health, /subscribers and /drift (JSON), /metrics."""
+"""Faust web pages for operators: / (a page), /health, /subscribers, /errors and /drift (JSON), /metrics."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def install_pages(app: faust.App, runtime: Runtime) -> None:
             page = PAGE.format(
                 status="ready" if runtime.ready.is_set() else "starting",
                 quarantined=runtime.stats.quarantined,
+                config_errors=len(runtime.directory.errors),
                 unsupported=runtime.stats.unsupported,
                 rows="".join(_row(s) for s in subscribers_view(runtime)),
             )
@@ -75,6 +76,14 @@ def install_pages(app: faust.App, runtime: Runtime) -> None:
     class Metrics(View):
         async def get(self, request: Request) -> Response:
             return self.bytes(render(registry), content_type="text/plain; version=0.0.4")
+
+    @app.page("/errors")
+    class Errors(View):
+        async def get(self, request: Request) -> Response:
+            return self.json({
+                "quarantine": list(runtime.stats.recent_quarantine),
+                "config": list(reversed(runtime.directory.errors)),
+            })
 
     @app.page("/drift")
     class DriftPage(View):

@@ -136,10 +136,13 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: 
         },
     )
 
+    errors = stack.get_json("/errors")
+    assert len(errors["quarantine"]) == 1 and errors["config"] == []
     quarantined = read_topic(stack.kafka, stack.topic("wo.events.quarantine"), 1)
     assert quarantined[0].value == b"this is not json {"
     reason = dict(quarantined[0].headers)["reason"].decode()
     assert "not valid JSON" in reason or "not JSON" in reason, reason
+    assert errors["quarantine"][0]["reason"] == reason, "the operator sees the same reason on /errors"
     assert len(a.lines()) == len(expected), "nothing more arrives at A"
 
     # what an operator sees: counts on /metrics and the page, drift per changeId, and never a secret hash
