@@ -43,7 +43,8 @@ class Runtime(Service):
         self.feed = ConfigFeed(settings, self.directory)
         self.ice = IceService(settings.ice_config, self.directory, self._register_callback)
         self.delivery: Delivery | None = None
-        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, self._ensure_topic)
+        ensure = self._ensure_subscriber_topics
+        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, ensure)
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -77,17 +78,13 @@ class Runtime(Service):
             await self._producer.stop()
 
     def _on_directory_change(self, base_code: str) -> None:
-        if (
-            base_code in self.directory.subscriptions
-            and self.settings.push_topic(base_code) not in self._known_topics
-        ):
+        if base_code in self.directory.subscriptions:
             self.add_future(self._ensure_subscriber_topics(base_code))
 
-    async def _ensure_topic(self, base_code: str) -> None:
-        if self.settings.push_topic(base_code) not in self._known_topics:
-            await self._ensure_subscriber_topics(base_code)
-
     async def _ensure_subscriber_topics(self, base_code: str) -> None:
+        """Idempotent and cheap once known: the route handoff calls it for every copy it writes."""
+        if self.settings.push_topic(base_code) in self._known_topics:
+            return
         specs = subscriber_topics(self.settings, base_code)
         await ensure_topics(self.settings, specs)
         self._known_topics.update(s.name for s in specs)

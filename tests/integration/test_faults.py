@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,22 +87,45 @@ def report(name: str, **figures: object) -> None:
     print(f"\nFAULT {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
 
 
+def interrupted(
+    name: str,
+    stack: Stack,
+    subs: list[SubscriberProcess],
+    tickets: int,
+    before: int,
+    interrupt: Callable[[], None],
+    after: int = 0,
+) -> None:
+    """Send 50 events per ticket, `interrupt()` once `before` have reached the first subscriber, then check
+    that every subscriber gets every event in per-ticket order; report the time until deliveries resume."""
+    events = ticket_events(tickets, 50)
+    stack.cli("send", "-", input=as_lines(events))
+
+    def seen() -> int:
+        return sum(len(s.lines()) for s in subs)
+
+    poll(lambda: len(subs[0].lines()) >= before, 120, f"{before} deliveries before the {name}")
+    started = time.monotonic()
+    interrupt()
+    at_interrupt = seen()
+    poll(lambda: seen() > at_interrupt + after, 180, f"deliveries after the {name}")
+    resumed = time.monotonic() - started
+    tallies = {s.base_code: complete([s], events, 300) for s in subs}
+    report(name, **tallies, time_to_resume_s=round(resumed, 1))
+    for t in tallies.values():
+        assert (t.lost, t.reordered) == (0, 0), str(t)
+
+
 def test_sigkill_worker_while_thousands_flow(stack: Stack, tmp_path: Path) -> None:
     up(stack, tmp_path)
-    a, b = subscribe(stack, "SUBA"), subscribe(stack, "SUBB")
-    events = ticket_events(60, 50)
-    stack.cli("send", "-", input=as_lines(events))
-    poll(lambda: len(a.lines()) >= 500, 120, "500 deliveries before the kill")
-    stack.workers["w1"].stop(sig=signal.SIGKILL)
-    killed_at, at_kill = time.monotonic(), len(a.lines()) + len(b.lines())
-    stack.start_worker()
-    stack.wait_ready()
-    poll(lambda: len(a.lines()) + len(b.lines()) > at_kill, 120, "deliveries after the restart")
-    resumed = time.monotonic() - killed_at
-    ta, tb = complete([a], events, 300), complete([b], events, 300)
-    report("sigkill", A=ta, B=tb, time_to_resume_s=round(resumed, 1))
-    for t in (ta, tb):
-        assert (t.lost, t.reordered) == (0, 0), str(t)
+
+    def kill_and_restart() -> None:
+        stack.workers["w1"].stop(sig=signal.SIGKILL)
+        stack.start_worker()
+        stack.wait_ready()
+
+    both = [subscribe(stack, "SUBA"), subscribe(stack, "SUBB")]
+    interrupted("sigkill", stack, both, 60, 500, kill_and_restart)
 
 
 def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path: Path) -> None:
@@ -135,20 +158,15 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path
 
 def test_router_restart_mid_stream(stack: Stack, tmp_path: Path) -> None:
     up(stack, tmp_path)
-    a, b = subscribe(stack, "SUBA"), subscribe(stack, "SUBB")
-    events = ticket_events(40, 50)
-    stack.cli("send", "-", input=as_lines(events))
-    poll(lambda: len(a.lines()) >= 400, 120, "400 deliveries before the router restart")
-    assert stack.router is not None
-    stack.router.stop()
-    stopped_at, at_stop = time.monotonic(), len(a.lines())
-    stack.router.start()
-    poll(lambda: len(a.lines()) > at_stop, 120, "deliveries after the router restart")
-    resumed = time.monotonic() - stopped_at
-    ta, tb = complete([a], events, 300), complete([b], events, 300)
-    report("router restart", A=ta, B=tb, time_to_resume_s=round(resumed, 1))
-    for t in (ta, tb):
-        assert (t.lost, t.reordered) == (0, 0), str(t)
+    router = stack.router
+    assert router is not None
+
+    def restart() -> None:
+        router.stop()
+        router.start()
+
+    both = [subscribe(stack, "SUBA"), subscribe(stack, "SUBB")]
+    interrupted("router restart", stack, both, 40, 400, restart)
 
 
 @pytest.fixture
@@ -165,18 +183,12 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
     stack = Stack(own_kafka.bootstrap, tmp_path)
     try:
         up(stack, tmp_path)
-        a = subscribe(stack, "SUBA")
-        events = ticket_events(40, 50)
-        stack.cli("send", "-", input=as_lines(events))
-        poll(lambda: len(a.lines()) >= 300, 120, "300 deliveries before the broker restart")
-        own_kafka.stop()
-        stopped_at, at_stop = time.monotonic(), len(a.lines())
-        own_kafka.start()
-        poll(lambda: len(a.lines()) > at_stop + 50, 180, "deliveries after the broker restart")
-        resumed = time.monotonic() - stopped_at
-        t = complete([a], events, 300)
-        report("broker restart", A=t, time_to_resume_s=round(resumed, 1))
-        assert (t.lost, t.reordered) == (0, 0), str(t)
+
+        def restart() -> None:
+            own_kafka.stop()
+            own_kafka.start()
+
+        interrupted("broker restart", stack, [subscribe(stack, "SUBA")], 40, 300, restart, after=50)
     finally:
         stack.stop()
 
