@@ -39,5 +39,5 @@ if ! cmp -s "$root/pyproject.toml" "$root/.venv/.installed-pyproject" 2>/dev/nul
   cp "$root/pyproject.toml" "$root/.venv/.installed-pyproject"
 fi
 
-"$root/.venv/bin/python" -c "from wostream.stack import kafka_libs; kafka_libs()"
+"$root/.venv/bin/python" -c "from wostream.dev.stack import kafka_libs; kafka_libs()"
 say "ready"

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import Stack
-from wostream.stack import Kafka, free_port
+from wostream.dev.local import LocalStack, isolated
+from wostream.dev.stack import Kafka, free_port
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in this folder talks to real processes."""
+    for item in items:
+        item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +35,8 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def stack(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Stack]:
-    s = Stack(kafka_bootstrap, tmp_path)
+def stack(kafka_bootstrap: str, tmp_path: Path) -> Iterator[LocalStack]:
+    s = LocalStack(isolated(kafka_bootstrap, uuid.uuid4().hex[:8]), tmp_path)
     try:
         yield s
     finally:

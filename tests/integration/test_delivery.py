@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Stack, as_lines, poll, read_topic, tally, ticket_events
+from wostream.dev.history import tally
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import as_lines, poll, read_topic, ticket_events
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +25,7 @@ subscribers:
 SECRET = {"SUBR_SECRET": "r-secret"}
 
 
-def start(stack: Stack, tmp_path: Path, **env: str) -> None:
+def start(stack: LocalStack, tmp_path: Path, **env: str) -> None:
     stack.extra_env.update(env)
     stack.start_router()
     stack.start_worker()
@@ -49,11 +51,11 @@ def attempts_of(lines: list[dict[str, Any]], event_id: str) -> list[dict[str, An
 
 
 def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
-    stack: Stack, tmp_path: Path
+    stack: LocalStack, tmp_path: Path
 ) -> None:
     start(stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="4", WOSTREAM_RETRY_INITIAL="0.4", WOSTREAM_RETRY_MAX="5")
     poison = "7000001"
-    healthy = same_partition_as(poison, stack.partitions)  # it shares the poison ticket's partition
+    healthy = same_partition_as(poison, stack.settings.partitions)  # it shares the poison ticket's partition
     p_events, h_events = (ticket_events(1, 3, first_ticket=int(t)) for t in (poison, healthy))
     events = [e for pair in zip(p_events, h_events, strict=True) for e in pair]  # T0, U0, T1, U1, T2, U2
     refusing = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context", "--refuse-ticket", poison)
@@ -74,7 +76,7 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
         assert ceiling / 2 - 0.05 <= gap <= ceiling + 0.5, f"backoff gaps {gaps}"
     assert attempts_of(refusing.lines(), f"{poison}-1") == [], "the ticket's next event waits (parked)"
 
-    dead = read_topic(stack.kafka, stack.topic("wo.dead.SUBR"), 2)
+    dead = read_topic(stack.kafka, stack.settings.dead_topic("SUBR"), 2)
     first, second = (dict(r.headers) for r in dead)
     assert [r.key for r in dead] == [poison.encode(), poison.encode()]
     assert (first["eventId"], first["attempts"]) == (f"{poison}-0".encode(), b"4")
@@ -100,7 +102,7 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
     assert healthy  # the healthy ticket was asserted above
 
 
-def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> None:
+def test_retry_schedule_survives_a_worker_kill(stack: LocalStack, tmp_path: Path) -> None:
     start(
         stack, tmp_path, WOSTREAM_RETRY_ATTEMPTS="20", WOSTREAM_RETRY_INITIAL="1.2", WOSTREAM_RETRY_MAX="1.2"
     )
@@ -123,9 +125,8 @@ def test_retry_schedule_survives_a_worker_kill(stack: Stack, tmp_path: Path) -> 
 
 
 def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
-    stack: Stack, tmp_path: Path
+    stack: LocalStack, tmp_path: Path
 ) -> None:
-    stack.partitions = 4
     start(stack, tmp_path)
     stack.start_worker("w2", index=1)
     stack.wait_ready("w2")
@@ -150,7 +151,7 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
     assert sum(delivered.values()) <= t.received
 
 
-def test_a_paused_subscription_keeps_its_events_until_resumed(stack: Stack, tmp_path: Path) -> None:
+def test_a_paused_subscription_keeps_its_events_until_resumed(stack: LocalStack, tmp_path: Path) -> None:
     start(stack, tmp_path)
     paused = SUBSCRIPTION.replace("    scope:", "    paused: true\n    scope:")
     (tmp_path / "paused.yaml").write_text(paused, encoding="utf-8")
@@ -160,7 +161,7 @@ def test_a_paused_subscription_keeps_its_events_until_resumed(stack: Stack, tmp_
     sub.wait_subscribed()
     events = ticket_events(2, 3, first_ticket=7300001)
     stack.cli("send", "-", input=as_lines(events))
-    assert len(read_topic(stack.kafka, stack.topic("wo.push.SUBR"), 6)) == 6, "routed and kept in its topic"
+    assert len(read_topic(stack.kafka, stack.settings.push_topic("SUBR"), 6)) == 6, "routed and kept in its topic"
     assert sub.lines() == [] and not stack.get_json("/subscribers")[0]["online"], "but not delivered"
     stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env=SECRET)  # paused: false again
     poll(lambda: tally(sub.lines(), events).lost == 0, 60, "the held events after resuming")

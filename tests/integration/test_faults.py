@@ -14,19 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import (
-    Stack,
-    SubscriberProcess,
-    Tally,
-    as_lines,
-    latencies,
-    percentile,
-    poll,
-    send_paced,
-    tally,
-    ticket_events,
-)
-from wostream.stack import Kafka, free_port
+from wostream.dev.history import Tally, latencies, percentile, tally
+from wostream.dev.local import LocalStack, SubscriberProcess, isolated
+from wostream.dev.stack import Kafka, free_port
+from wostream.dev.workload import as_lines, poll, send_paced, ticket_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -47,7 +38,7 @@ ONLY_B = SUBSCRIPTIONS[: SUBSCRIPTIONS.index("  - baseCode: SUBB")].replace("SUB
 FAST_RETRY = {"WOSTREAM_RETRY_ATTEMPTS": "100", "WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "2"}
 
 
-def up(stack: Stack, tmp_path: Path, subscriptions: str = SUBSCRIPTIONS) -> None:
+def up(stack: LocalStack, tmp_path: Path, subscriptions: str = SUBSCRIPTIONS) -> None:
     stack.extra_env.update(FAST_RETRY)
     stack.start_router()
     stack.start_worker()
@@ -55,14 +46,14 @@ def up(stack: Stack, tmp_path: Path, subscriptions: str = SUBSCRIPTIONS) -> None
     apply(stack, tmp_path, subscriptions)
 
 
-def apply(stack: Stack, tmp_path: Path, subscriptions: str) -> None:
+def apply(stack: LocalStack, tmp_path: Path, subscriptions: str) -> None:
     (tmp_path / "subs.yaml").write_text(subscriptions, encoding="utf-8")
     stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env={"SECRET": "s"})
     wanted = subscriptions.count("baseCode:")
     poll(lambda: len(stack.get_json("/subscribers")) == wanted, 30, "the subscriptions at the worker")
 
 
-def subscribe(stack: Stack, base_code: str, *flags: str) -> SubscriberProcess:
+def subscribe(stack: LocalStack, base_code: str, *flags: str) -> SubscriberProcess:
     sub = stack.subscriber(base_code, "s", "--show-context", *flags)
     sub.wait_subscribed()
     return sub
@@ -89,7 +80,7 @@ def report(name: str, **figures: object) -> None:
 
 def interrupted(
     name: str,
-    stack: Stack,
+    stack: LocalStack,
     subs: list[SubscriberProcess],
     tickets: int,
     before: int,
@@ -116,7 +107,7 @@ def interrupted(
         assert (t.lost, t.reordered) == (0, 0), str(t)
 
 
-def test_sigkill_worker_while_thousands_flow(stack: Stack, tmp_path: Path) -> None:
+def test_sigkill_worker_while_thousands_flow(stack: LocalStack, tmp_path: Path) -> None:
     up(stack, tmp_path)
 
     def kill_and_restart() -> None:
@@ -128,7 +119,7 @@ def test_sigkill_worker_while_thousands_flow(stack: Stack, tmp_path: Path) -> No
     interrupted("sigkill", stack, both, 60, 500, kill_and_restart)
 
 
-def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path: Path) -> None:
+def test_subscriber_disconnects_and_reconnects_five_times(stack: LocalStack, tmp_path: Path) -> None:
     up(stack, tmp_path)
     subs = [subscribe(stack, "SUBA")]
     events = ticket_events(40, 50)
@@ -156,7 +147,7 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: Stack, tmp_path
     assert away_failures == [0] * 5, "no attempt is made (or counted) while the subscriber is away"
 
 
-def test_router_restart_mid_stream(stack: Stack, tmp_path: Path) -> None:
+def test_router_restart_mid_stream(stack: LocalStack, tmp_path: Path) -> None:
     up(stack, tmp_path)
     router = stack.router
     assert router is not None
@@ -180,7 +171,7 @@ def own_kafka(tmp_path: Path) -> Iterator[Kafka]:
 
 
 def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
-    stack = Stack(own_kafka.bootstrap, tmp_path)
+    stack = LocalStack(isolated(own_kafka.bootstrap, "faults"), tmp_path)
     try:
         up(stack, tmp_path)
 
@@ -193,11 +184,11 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
         stack.stop()
 
 
-def batch(stack: Stack, sub: SubscriberProcess, first: int, tickets: int, per_ticket: int) -> list[float]:
+def batch(stack: LocalStack, sub: SubscriberProcess, first: int, tickets: int, per_ticket: int) -> list[float]:
     """B's end-to-end latencies for tickets*per_ticket events sent at 80/s (ticket ids unique per batch)."""
     prefix = str(first)[:3]
     events = ticket_events(tickets, per_ticket, first_ticket=first)
-    send_paced(stack.kafka, stack.topic("wo.events"), events, 80)
+    send_paced(stack.kafka, stack.settings.raw_topic, events, 80)
 
     def mine() -> list[dict[str, object]]:
         return [
@@ -208,7 +199,7 @@ def batch(stack: Stack, sub: SubscriberProcess, first: int, tickets: int, per_ti
     return latencies(mine())
 
 
-def settle(stack: Stack) -> None:
+def settle(stack: LocalStack) -> None:
     """Until A's failure count holds still for longer than a push timeout."""
     last = [stack.get_json("/subscribers")[0]["failures"], time.monotonic()]
 
@@ -226,7 +217,7 @@ PAUSED_A = SUBSCRIPTIONS.replace("    scope:", "    paused: true\n    scope:", 1
 
 @pytest.mark.parametrize("behaviour", [("--delay", "30"), ("--refuse", "-1")], ids=["frozen", "refusing"])
 def test_a_bad_subscriber_does_not_slow_another(
-    stack: Stack, tmp_path: Path, behaviour: tuple[str, str]
+    stack: LocalStack, tmp_path: Path, behaviour: tuple[str, str]
 ) -> None:
     """Alternating phases, A paused (the run without A) and A pushed to. A stall of the whole machine
     (GC, disk) lands in one phase at random and alone decides a pooled p99: compare the median of

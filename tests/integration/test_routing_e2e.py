@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Stack, poll
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import poll
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,7 @@ def example(name: str) -> dict[str, Any]:
     return loaded
 
 
-def test_scope_enrichment_and_masking(stack: Stack, tmp_path: Path) -> None:
+def test_scope_enrichment_and_masking(stack: LocalStack, tmp_path: Path) -> None:
     stack.start_router()
     stack.start_worker()
     stack.wait_ready()

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import Stack, poll, read_topic, step_handled
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import poll, read_topic, step_handled
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,7 @@ def follow_up(service_order_id: str, data_area: str, organ: str) -> dict[str, An
     return step_handled(service_order_id, data_area, organ)
 
 
-def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: Path) -> None:
+def test_examples_reach_exactly_the_entitled_subscriber(stack: LocalStack, tmp_path: Path) -> None:
     assert len(EXAMPLES) >= 10, "the repaired examples of the original document are in tables/examples"
     stack.start_router()
     stack.start_worker()
@@ -138,7 +139,7 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: Stack, tmp_path: 
 
     errors = stack.get_json("/errors")
     assert len(errors["quarantine"]) == 1 and errors["config"] == []
-    quarantined = read_topic(stack.kafka, stack.topic("wo.events.quarantine"), 1)
+    quarantined = read_topic(stack.kafka, stack.settings.quarantine_topic, 1)
     assert quarantined[0].value == b"this is not json {"
     reason = dict(quarantined[0].headers)["reason"].decode()
     assert "not valid JSON" in reason or "not JSON" in reason, reason

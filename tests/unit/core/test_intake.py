@@ -1,0 +1,230 @@
+"""Intake: lenient reading of raw events, and the stable event id derived from them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import simplejson
+
+from wostream.core.eventid import event_id
+from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES, ParsedEvent, Rejection, parse_raw
+
+BODY = {"serviceOrderId": "4503599741262301", "organId": "671024", "communityId": "139912543382896"}
+
+
+def raw(data: Any = BODY, **envelope: Any) -> bytes:
+    event = {"dataArea": "fwwt", "changeId": "1", **envelope}
+    if data is not ...:
+        event["data"] = data
+    return simplejson.dumps(event, ensure_ascii=True).encode("utf-8")
+
+
+def parsed(raw_bytes: bytes, key: bytes | None = None) -> ParsedEvent:
+    result = parse_raw(raw_bytes, key)
+    assert isinstance(result, ParsedEvent), result
+    return result
+
+
+def reason(raw_bytes: bytes) -> str:
+    result = parse_raw(raw_bytes, None)
+    assert isinstance(result, Rejection), result
+    return result.reason
+
+
+def test_reads_the_routing_fields() -> None:
+    event = parsed(raw(eventId="e-1", occurredAt="20190802161622"), b"4503599741262301")
+    assert (event.change_id, event.data_area, event.service_order_id) == ("1", "fwwt", "4503599741262301")
+    assert (event.organ_id, event.community_id) == ("671024", "139912543382896")
+    assert (event.event_id, event.occurred_at, event.key) == ("e-1", "20190802161622", "4503599741262301")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", "1"), (1, "1"), (" 10 ", "10"), (10, "10"), ("8", "8")]
+)
+def test_change_id_accepts_string_or_integer(value: Any, expected: str) -> None:
+    assert parsed(raw(changeId=value)).change_id == expected
+
+
+@pytest.mark.parametrize(
+    ("envelope", "expected"),
+    [
+        ({"changeId": "11"}, 'changeId "11" is not a known event kind (1..10)'),
+        ({"changeId": 0}, "changeId 0 is not a known event kind (1..10)"),
+        ({"changeId": "01"}, 'changeId "01" is not a known event kind (1..10)'),
+        ({"changeId": True}, "changeId has type boolean; expected a string or integer"),
+        ({"changeId": None}, "changeId has type null; expected a string or integer"),
+        ({"changeId": 1.0}, "changeId has type number; expected a string or integer"),
+        ({"changeId": ["1"]}, "changeId has type array; expected a string or integer"),
+    ],
+)
+def test_change_id_rejections_name_the_value(envelope: dict[str, Any], expected: str) -> None:
+    assert reason(raw(**envelope)) == expected
+
+
+def test_change_id_missing() -> None:
+    assert reason(b'{"dataArea": "fwwt", "data": {"serviceOrderId": "1"}}') == "changeId missing"
+
+
+def test_unknown_change_id_is_reported_with_no_change_id() -> None:
+    result = parse_raw(raw(changeId="11"), None)
+    assert isinstance(result, Rejection) and result.change_id is None
+
+
+def test_rejection_after_change_id_keeps_it() -> None:
+    result = parse_raw(raw(data={"organId": "1"}, changeId="8"), None)
+    assert isinstance(result, Rejection) and result.change_id == "8"
+
+
+@pytest.mark.parametrize(
+    ("raw_bytes", "expected"),
+    [
+        (b"", "event is not valid JSON: Expecting value at char 0"),
+        (b'{"changeId": "1",', "event is not valid JSON"),
+        (b"[1, 2]", "event is a JSON array, not an object"),
+        (b'"text"', "event is a JSON string, not an object"),
+        (b"\xff\xfe{}", "event is not UTF-8: invalid byte at position 0"),
+        (b'{"changeId": "1", "data": {"a": NaN}}', "event holds NaN or Infinity at char 32"),
+        (b'{"changeId": "1", "data": {"a": -Infinity}}', "event holds NaN or Infinity"),
+    ],
+)
+def test_unreadable_bytes(raw_bytes: bytes, expected: str) -> None:
+    assert reason(raw_bytes).startswith(expected)
+
+
+def test_data_as_json_string_holding_an_object() -> None:
+    event = parsed(raw(data=simplejson.dumps(BODY)))
+    assert event.body == BODY and event.service_order_id == "4503599741262301"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (..., "data missing"),
+        ("[1]", "data is a JSON string that does not hold an object"),
+        ('"x"', "data is a JSON string that does not hold an object"),
+        ("{oops", "data (a JSON string) is not valid JSON"),
+        ('{"a": NaN}', "data (a JSON string) holds NaN or Infinity"),
+        (None, "data has type null; expected an object or a JSON string holding one"),
+        ([BODY], "data has type array; expected an object or a JSON string holding one"),
+        (5, "data has type number; expected an object or a JSON string holding one"),
+    ],
+)
+def test_data_rejections(data: Any, expected: str) -> None:
+    assert reason(raw(data)).startswith(expected)
+
+
+def test_data_area_precedence_envelope_then_template_code_then_service_type_code() -> None:
+    body = {**BODY, "serviceTypeCode": "stc", "TemplateCode ": "tc"}
+    assert parsed(raw(body, dataArea="env")).data_area == "env"
+    assert parsed(raw(body, dataArea="")).data_area == "tc"
+    no_template = {**BODY, "servicetypecode": "stc"}
+    assert parsed(raw(no_template, dataArea=None)).data_area == "stc"
+
+
+def test_data_area_missing() -> None:
+    event = simplejson.dumps({"changeId": "1", "data": BODY}).encode()
+    assert reason(event) == (
+        "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"organId": "1"}, "serviceOrderId missing from data"),
+        ({"serviceOrderId": ""}, "serviceOrderId in data is empty"),
+        ({"serviceOrderId": {"id": 1}}, "serviceOrderId in data has type object; expected a string or int"),
+        ({"serviceOrderId": "\ud800"}, "serviceOrderId in data is not valid Unicode text (a lone surrogate"),
+    ],
+)
+def test_service_order_id_is_required_in_the_body(body: dict[str, Any], expected: str) -> None:
+    # A Kafka key does not stand in for it: deliveries must carry it in the body.
+    assert parse_raw(raw(body), b"4503599741262301") == Rejection(reason(raw(body)), "1")
+    assert reason(raw(body)).startswith(expected)
+
+
+def test_lenient_key_lookup_in_body_and_envelope() -> None:
+    body = {"serviceorderid ": 42, " ORGANID": "671024", "CommunityId": 7}
+    event = parsed(simplejson.dumps({"DataArea": "fwwt", "changeid": 2, "Data": body}).encode())
+    assert (event.change_id, event.data_area, event.service_order_id) == ("2", "fwwt", "42")
+    assert (event.organ_id, event.community_id) == ("671024", "7")
+
+
+def test_exact_spelling_wins_over_a_variant() -> None:
+    event = parsed(raw({"serviceorderid": "variant", "serviceOrderId": "exact"}))
+    assert event.service_order_id == "exact"
+
+
+def test_scope_ids_may_be_absent_or_unusable() -> None:
+    event = parsed(raw({"serviceOrderId": "1", "organId": {"x": 1}, "communityId": ""}))
+    assert (event.organ_id, event.community_id) == (None, None)
+
+
+def test_body_is_kept_exactly_as_received() -> None:
+    text = (
+        '{"changeId":"1","dataArea":"a",'
+        '"data":{"z":1.10,"userid":"x","hangRemark ":"", "a":[1e2],"serviceOrderId":"9"}}'
+    )
+    event = parsed(text.encode())
+    assert list(event.body) == ["z", "userid", "hangRemark ", "a", "serviceOrderId"]
+    assert event.body["z"] == Decimal("1.10") and str(event.body["z"]) == "1.10"
+
+
+def test_bom_is_tolerated() -> None:
+    assert parsed(b"\xef\xbb\xbf" + raw()).change_id == "1"
+
+
+def test_deep_nesting_is_rejected_not_raised() -> None:
+    head = b'{"changeId":"1","dataArea":"a","data":{"serviceOrderId":"1","x":'
+    deep = head + b"[" * 200_000 + b"]" * 200_000
+    assert "nests too deeply" in reason(deep + b"}}")
+    moderate = {"serviceOrderId": "1", "x": simplejson.loads("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))}
+    assert reason(raw(moderate)) == f"event nests more than {MAX_DEPTH} levels deep"
+    inner = simplejson.dumps(moderate)
+    assert reason(raw(inner)) == f"data nests more than {MAX_DEPTH} levels deep"
+
+
+def test_huge_input_is_rejected() -> None:
+    big = raw({"serviceOrderId": "1", "x": "a" * MAX_EVENT_BYTES})
+    assert reason(big) == f"event is {len(big)} bytes, more than the limit of {MAX_EVENT_BYTES}"
+
+
+def test_integer_beyond_the_digit_limit_is_a_rejection() -> None:
+    huge_int = b'{"changeId":"1","data":{"a":' + b"9" * 5000 + b"}}"
+    assert reason(huge_int).startswith("event is not readable JSON")
+
+
+def test_non_bytes_input_is_a_rejection() -> None:
+    assert parse_raw("{}", None) == Rejection("event is str, not bytes")  # type: ignore[arg-type]
+
+
+def test_event_id_prefers_the_producers_id() -> None:
+    assert event_id(parsed(raw(eventId=12345))) == "12345"
+
+
+def test_event_id_is_stable_across_reserialisation() -> None:
+    body = {"serviceOrderId": "1", "b": [1, {"y": 2, "x": 1}], "a": Decimal("1.10")}
+    compact = simplejson.dumps({"changeId": "1", "dataArea": "a", "data": body}, use_decimal=True)
+    pretty = simplejson.dumps(
+        {"data": dict(reversed(body.items())), "dataArea": "a", "changeId": 1}, indent=4, use_decimal=True
+    )
+    as_string = simplejson.dumps(
+        {"changeId": "1", "dataArea": "a", "data": simplejson.dumps(body, use_decimal=True)},
+        ensure_ascii=True,
+    )
+    ids = {event_id(parsed(text.encode())) for text in (compact, pretty, as_string)}
+    assert len(ids) == 1 and len(next(iter(ids))) == 32
+
+
+def test_event_id_differs_when_meaning_differs() -> None:
+    base = {"serviceOrderId": "1", "a": Decimal("1.10")}
+    variants = [
+        raw(base),
+        raw({**base, "a": Decimal("1.1")}),
+        raw(base, changeId="2"),
+        raw(base, dataArea="other"),
+        raw({**base, "serviceOrderId": "2"}),
+    ]
+    assert len({event_id(parsed(v)) for v in variants}) == len(variants)

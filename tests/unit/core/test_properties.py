@@ -1,0 +1,244 @@
+"""Properties of routing over generated subscriptions and events (hypothesis).
+
+An independent oracle decides who should receive what; routing must agree, never leak a masked field,
+give the same answer twice, and turn any malformed input into a result instead of an exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import simplejson
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
+from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
+from wostream.core.routing import SubscriptionIndex, route
+
+SETTINGS = settings(
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "tables" / "examples").glob("*.json"))
+
+AREAS = ["fwwt", "10008", "other"]
+CHANGE_IDS = [str(i) for i in range(1, 11)]
+ORGANS = ["671024", "o1", "o2"]
+COMMUNITIES = ["c1", "c2"]
+KEYS = ["contactTel", "contacttel ", "CONTACTTEL", "userTel", "UserTel ", "userId", "userid", "userName",
+        "remark", "x", "userType"]
+MASKS = ["contactTel", "currentUser[].userTel", "currentUser.userName", "supUser[].userId", "remark",
+         "x.userTel", "userTel", "currentUser[].eUserId", "eCommunityId"]
+
+
+def _with_wildcard(values: list[str]) -> st.SearchStrategy[frozenset[str]]:
+    return st.frozensets(st.sampled_from([*values, WILDCARD]), max_size=3)
+
+
+subscriptions = st.lists(
+    st.builds(
+        Subscription,
+        base_code=st.sampled_from([f"S{i}" for i in range(12)]),
+        name=st.just("n"),
+        secret_hash=st.just("h"),
+        data_areas=_with_wildcard(AREAS),
+        change_ids=_with_wildcard(CHANGE_IDS),
+        organ_ids=_with_wildcard(ORGANS),
+        community_ids=_with_wildcard(COMMUNITIES),
+        mask=st.lists(st.sampled_from(MASKS), max_size=4).map(tuple),
+        enabled=st.booleans(),
+    ),
+    max_size=8,
+)
+
+scalars = st.one_of(st.text(max_size=8), st.sampled_from(["1", "2", "94781", "c1"]), st.integers(-5, 5))
+leaf_objects = st.dictionaries(st.sampled_from(KEYS), scalars, max_size=4)
+field_values = st.one_of(scalars, leaf_objects, st.lists(st.one_of(leaf_objects, scalars), max_size=3))
+
+
+@st.composite
+def events(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
+    """A routable raw event and what the oracle needs to know about it."""
+    body: dict[str, Any] = {"serviceOrderId": draw(st.sampled_from(["1", "2", 3]))}
+    body.update(draw(st.dictionaries(st.sampled_from([*KEYS, "currentUser", "currentuser", "supUser"]),
+                                     field_values, max_size=6)))
+    organ = draw(st.none() | st.sampled_from(ORGANS))
+    community = draw(st.none() | st.sampled_from(COMMUNITIES))
+    if organ is not None:
+        body["organId"] = organ
+    if community is not None:
+        body["communityId"] = community
+    area = draw(st.sampled_from(AREAS))
+    change_id = draw(st.sampled_from(CHANGE_IDS))
+    envelope: dict[str, Any] = {"changeId": draw(st.sampled_from([change_id, int(change_id)]))}
+    if draw(st.booleans()):
+        envelope["dataArea"] = area
+    else:
+        body["templateCode"] = area
+    envelope["data"] = simplejson.dumps(body) if draw(st.booleans()) else body
+    facts = {"area": area, "change_id": change_id, "organ": organ, "community": community}
+    return simplejson.dumps(envelope).encode(), facts
+
+
+idmaps = st.builds(
+    lambda entries: _maps(entries),
+    st.lists(st.tuples(st.sampled_from([f"S{i}" for i in range(12)]), st.sampled_from(list(IdKind)),
+                       st.sampled_from(["1", "2", "94781", "c1", "c2"]), st.text(min_size=1, max_size=5)),
+             max_size=10),
+)
+
+
+def _maps(entries: list[tuple[str, IdKind, str, str]]) -> IdMaps:
+    maps = IdMaps()
+    for code, kind, ours, theirs in entries:
+        maps.put(code, kind, ours, theirs)
+    return maps
+
+
+def _covers(values: frozenset[str], value: str) -> bool:
+    return WILDCARD in values or value in values
+
+
+def _verdict(s: Subscription, facts: dict[str, Any]) -> str:
+    """"receive", "unscoped" or "no" for one subscription, straight from the contract."""
+    if not s.enabled or facts["change_id"] == "8":
+        return "no"
+    if not (_covers(s.data_areas, facts["area"]) and _covers(s.change_ids, facts["change_id"])):
+        return "no"
+    if WILDCARD in s.organ_ids or WILDCARD in s.community_ids:
+        return "receive"
+    if not (s.organ_ids or s.community_ids):
+        return "no"
+    if facts["organ"] is None and facts["community"] is None:
+        return "unscoped"
+    in_scope = facts["organ"] in s.organ_ids or facts["community"] in s.community_ids
+    return "receive" if in_scope else "no"
+
+
+def _oracle(subs: list[Subscription], facts: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(baseCodes that must receive the event, baseCodes whose scope cannot be checked)."""
+    verdicts = {code: _verdict(s, facts) for code, s in {s.base_code: s for s in subs}.items()}
+    return (
+        {code for code, v in verdicts.items() if v == "receive"},
+        {code for code, v in verdicts.items() if v == "unscoped"},
+    )
+
+
+def _present(value: Any, names: list[str]) -> bool:
+    """Whether a key chain leniently matching `names` exists, looking through arrays at every level."""
+    if not names:
+        return True
+    if isinstance(value, list):
+        return any(_present(item, names) for item in value)
+    if isinstance(value, dict):
+        return any(_present(v, names[1:]) for k, v in value.items() if k.strip().lower() == names[0])
+    return False
+
+
+@SETTINGS
+@given(subs=subscriptions, event=events(), maps=idmaps)
+def test_deliveries_match_the_oracle_and_masks_hold(
+    subs: list[Subscription], event: tuple[bytes, dict[str, Any]], maps: IdMaps
+) -> None:
+    raw, facts = event
+    result = route(raw, None, SubscriptionIndex(subs), maps)
+    receive, unscoped = _oracle(subs, facts)
+    assert [d.base_code for d in result.deliveries] == sorted(receive)
+    assert result.unsupported == (facts["change_id"] == "8")
+    if unscoped:
+        assert len(result.quarantine) == 1 and all(code in result.quarantine[0] for code in unscoped)
+    else:
+        assert result.quarantine == ()
+    by_code = {s.base_code: s for s in subs}
+    for delivery in result.deliveries:
+        outer = simplejson.loads(delivery.envelope.decode("utf-8"))
+        assert list(outer) == ["baseCode", "dataArea", "changeId", "data"]
+        assert (outer["dataArea"], outer["changeId"]) == (facts["area"], facts["change_id"])
+        data = simplejson.loads(outer["data"])
+        for path in by_code[delivery.base_code].mask:
+            names = [n.replace("[]", "").strip().lower() for n in path.split(".")]
+            assert not _present(data, names), path
+
+
+@SETTINGS
+@given(subs=subscriptions, event=events(), maps=idmaps, seed=st.randoms(use_true_random=False))
+def test_routing_is_deterministic(subs: list[Subscription], event: tuple[bytes, dict[str, Any]], maps: IdMaps,
+                                  seed: Any) -> None:
+    raw, _ = event
+    first = route(raw, None, SubscriptionIndex(subs), maps)
+    # Same subscriptions in another order (keeping which duplicate comes last) must not change anything.
+    latest = list({s.base_code: s for s in subs}.values())
+    seed.shuffle(latest)
+    again = route(raw, None, SubscriptionIndex(latest), maps)
+    assert first == again == route(raw, None, SubscriptionIndex(subs), maps)
+
+
+def _assert_handled(result: RouteResult) -> None:
+    assert isinstance(result, RouteResult)
+    if result.event_id is None and not result.unsupported:
+        assert result.quarantine and all(r and "\n" not in r for r in result.quarantine)
+    if result.quarantine:
+        assert all(isinstance(r, str) and r.strip() and "\n" not in r for r in result.quarantine)
+
+
+EVERYTHING = SubscriptionIndex([
+    Subscription("ALL", "all", "h", frozenset({WILDCARD}), frozenset({WILDCARD}), frozenset({WILDCARD}),
+                 mask=("contactTel",)),
+    Subscription("ORG", "org", "h", frozenset({WILDCARD}), frozenset({WILDCARD}), frozenset({"671024"})),
+])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@SETTINGS
+@given(raw=st.binary(max_size=300), key=st.none() | st.binary(max_size=10))
+def test_random_bytes_never_raise(raw: bytes, key: bytes | None) -> None:
+    _assert_handled(route(raw, key, EVERYTHING, IdMaps()))
+
+
+@SETTINGS
+@given(example=st.sampled_from(EXAMPLES), cut=st.integers(min_value=0, max_value=2000))
+def test_truncated_examples_never_raise(example: Path, cut: int) -> None:
+    raw = example.read_bytes()
+    _assert_handled(route(raw[: cut % len(raw)], None, EVERYTHING, IdMaps()))
+
+
+@SETTINGS
+@given(change_id=json_values | st.sampled_from(["1", "8", 8, "10"]), area=json_values, data=json_values,
+       extra=st.dictionaries(st.text(max_size=5), json_values, max_size=3))
+def test_wrong_types_never_raise(change_id: Any, area: Any, data: Any, extra: dict[str, Any]) -> None:
+    raw = simplejson.dumps({**extra, "changeId": change_id, "dataArea": area, "data": data}).encode()
+    _assert_handled(route(raw, None, EVERYTHING, IdMaps()))
+
+
+@SETTINGS
+@example(depth=MAX_DEPTH - 2, as_string=False)
+@example(depth=MAX_DEPTH - 1, as_string=False)
+@example(depth=MAX_DEPTH - 1, as_string=True)
+@example(depth=MAX_DEPTH, as_string=True)
+@given(depth=st.integers(min_value=1, max_value=20_000), as_string=st.booleans())
+def test_deep_nesting_never_raises(depth: int, as_string: bool) -> None:
+    nested = "[" * depth + "]" * depth
+    data = '{"serviceOrderId":"1","organId":"671024","x":' + nested + "}"
+    body = simplejson.dumps(data) if as_string else data
+    raw = ('{"changeId":"1","dataArea":"fwwt","data":' + body + "}").encode()
+    result = route(raw, None, EVERYTHING, IdMaps())
+    _assert_handled(result)
+    # The list sits inside `data` (depth 2 in the envelope, or depth 1 of its own JSON string).
+    levels_above = 1 if as_string else 2
+    assert bool(result.deliveries) == (depth + levels_above <= MAX_DEPTH)
+
+
+@settings(max_examples=4, deadline=None, database=None)
+@given(size=st.sampled_from([1_000_000, MAX_EVENT_BYTES - 200, MAX_EVENT_BYTES + 1, 3 * MAX_EVENT_BYTES]))
+def test_huge_strings_never_raise(size: int) -> None:
+    raw = simplejson.dumps({"changeId": "1", "dataArea": "fwwt",
+                            "data": {"serviceOrderId": "1", "organId": "671024", "x": "a" * size}}).encode()
+    result = route(raw, None, EVERYTHING, IdMaps())
+    _assert_handled(result)
+    assert bool(result.deliveries) == (len(raw) <= MAX_EVENT_BYTES)

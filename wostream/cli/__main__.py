@@ -1,0 +1,3 @@
+from wostream.cli import main
+
+main()

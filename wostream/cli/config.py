@@ -1,0 +1,67 @@
+"""`wostream subscriptions apply` and `wostream idmap apply`: validate a whole file, then publish it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from wostream.cli.main import fail, main
+from wostream.config.settings import Settings
+
+
+@main.group()
+def subscriptions() -> None:
+    """Manage subscriber registrations."""
+
+
+@subscriptions.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate only; publish nothing.")
+def subscriptions_apply(file: Path, dry_run: bool) -> None:
+    """Validate FILE whole, hash clear secrets, publish one record per subscriber."""
+    apply_subscriptions(file, dry_run)
+
+
+def apply_subscriptions(file: Path, dry_run: bool = False) -> None:
+    from wostream.config.errors import ConfigError
+    from wostream.config.subscriptions import parse_subscriptions
+    from wostream.ops.publish import publish_subscriptions
+
+    try:
+        subs = parse_subscriptions(file.read_text(encoding="utf-8"), os.environ, source=file.name)
+    except ConfigError as exc:
+        fail(exc.errors)
+    if not dry_run:
+        asyncio.run(publish_subscriptions(Settings(), subs))
+    verb = "valid" if dry_run else "applied"
+    click.echo(f"{len(subs)} subscriptions {verb}: {', '.join(s.base_code for s in subs)}")
+
+
+@main.group()
+def idmap() -> None:
+    """Manage the id maps used to fill each subscriber's own ids."""
+
+
+@idmap.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def idmap_apply(file: Path) -> None:
+    """Validate FILE (CSV or YAML) whole, then publish its mappings with a progress bar."""
+    apply_idmaps(file)
+
+
+def apply_idmaps(file: Path) -> None:
+    from tqdm import tqdm
+
+    from wostream.config.idmaps import iter_idmap_file, validate_idmap_file
+    from wostream.ops.publish import publish_idmaps
+
+    count, errors = validate_idmap_file(file)
+    if errors:
+        fail(errors)
+    with tqdm(total=count, unit="ids", file=sys.stderr, disable=None) as bar:
+        done = asyncio.run(publish_idmaps(Settings(), iter_idmap_file(file), lambda n: bar.update(n - bar.n)))
+    click.echo(f"{done} id mappings applied from {file.name}")

@@ -1,0 +1,125 @@
+"""Development commands: `wostream up` (the local stack) and `wostream bench` (benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from wostream.cli.main import main
+
+if TYPE_CHECKING:
+    from wostream.dev.local import LocalStack
+
+# Demo-only secrets for the example subscriptions of the local stack (README); override with the variables.
+EXAMPLE_SECRETS = {"HRZDWYWHXT_SECRET": "hrzd-demo-secret", "DEMOB_SECRET": "demob-demo-secret"}
+DEMO = Path(str(files("wostream.dev") / "demo"))
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks."""
+
+
+@bench.command("routing")
+@click.option("--seconds", type=float, default=2.0, show_default=True, help="Measuring time per case.")
+def bench_routing_cmd(seconds: float) -> None:
+    """Events/s routed with 10 and 1 000 subscriptions; last line: the cost ratio (target <= 1.2)."""
+    from wostream.dev.bench.routing import bench_routing
+
+    for line in bench_routing(seconds):
+        click.echo(line)
+
+
+@bench.command("pipeline")
+@click.argument("events", type=int, default=20_000)
+def bench_pipeline_cmd(events: int) -> None:
+    """Routing through a real worker against a raw aiokafka copy loop on the same broker, same run."""
+    from wostream.dev.bench.pipeline import bench_pipeline
+
+    for line in bench_pipeline(events):
+        click.echo(line)
+
+
+@main.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".wostream"),
+    show_default=True,
+    help="Kafka data, logs; kept across restarts.",
+)
+@click.option(
+    "--subscriptions",
+    "subs_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEMO / "subscriptions.yaml",
+    show_default=True,
+)
+def up(data_dir: Path, subs_file: Path) -> None:
+    """Run the local stack: Kafka, glacier2router and a worker, with the examples. Ctrl-C stops all."""
+    from wostream.cli.config import apply_idmaps, apply_subscriptions
+    from wostream.config.settings import Settings
+    from wostream.dev.local import LocalStack
+    from wostream.dev.stack import Kafka, StackError
+
+    settings = Settings()
+    host, _, port = settings.kafka.rpartition(":")
+    data_dir = data_dir.resolve()
+    kafka = Kafka(data_dir / "kafka", port=int(port))
+    stack = LocalStack(
+        settings.model_copy(update={"datadir": data_dir / "worker"}),
+        data_dir,
+        router_client=4063,
+        router_server=4064,
+        adapter_ports=[4065],
+        web_ports={"worker": settings.web_port},
+    )
+    stopping: list[int] = []
+    # Ctrl-C and SIGTERM both stop everything, even when started in the background (where SIGINT is ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    try:
+        click.echo(f"starting Kafka {host}:{port} (data in {kafka.data_dir}) ...")
+        kafka.start()
+        for name, value in EXAMPLE_SECRETS.items():
+            os.environ.setdefault(name, value)
+        click.echo(f"applying {subs_file} ...")
+        apply_subscriptions(subs_file)
+        apply_idmaps(DEMO / "idmaps.csv")
+        click.echo("starting glacier2router and a worker ...")
+        stack.start_router()
+        stack.start_worker("worker")
+        stack.wait_ready("worker", timeout=120)
+        _print_ready(stack, data_dir)
+        while not stopping and stack.alive() and kafka.process is not None and kafka.process.alive():
+            time.sleep(0.5)
+        if not stopping:
+            click.echo("a component stopped unexpectedly; see the logs in " + str(data_dir), err=True)
+    except (StackError, AssertionError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("stopping ...")
+        stack.stop()
+        kafka.stop()
+        click.echo("stopped.")
+
+
+def _print_ready(stack: LocalStack, data_dir: Path) -> None:
+    click.echo(
+        "\nwostream is up.\n"
+        f"  Kafka           {stack.kafka}\n"
+        f"  Glacier2 router {stack.router_proxy}   (subscribers connect here)\n"
+        f"  Web             {stack.web('worker')}/  (/health, /subscribers)\n"
+        f"  Logs            {data_dir}\n"
+        "Press Ctrl-C to stop.\n"
+    )

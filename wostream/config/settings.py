@@ -1,0 +1,71 @@
+"""One typed settings object, read from WOSTREAM_* environment variables (injectable in tests)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ETC = Path(str(files("wostream") / "etc"))  # Ice property files installed with the package
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Topic names default to DESIGN.md's; every field is WOSTREAM_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="WOSTREAM_", extra="ignore")
+
+    app_id: str = "wostream"
+    kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    partitions: int = Field(
+        8, ge=1, description="partitions of wo.events and of each wo.push.<baseCode> topic"
+    )
+    replication: int = Field(1, ge=1)
+
+    raw_topic: str = "wo.events"
+    quarantine_topic: str = "wo.events.quarantine"
+    push_prefix: str = "wo.push."
+    dead_prefix: str = "wo.dead."
+    subscriptions_topic: str = "wostream.config.subscriptions"
+    idmaps_topic: str = "wostream.config.idmaps"
+    callbacks_topic: str = "wostream.callbacks"
+    retries_topic: str = "wostream.retries"
+
+    ice_config: Path = ETC / "worker.properties"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    datadir: Path = Path(".wostream/worker")
+
+    push_timeout_ms: int = Field(10_000, ge=100, description="Ice invocation timeout of one push")
+    retry_attempts: int = Field(12, ge=1)
+    retry_initial: float = Field(1.0, gt=0)
+    retry_max: float = Field(300.0, gt=0)
+    in_flight_per_partition: int = Field(256, ge=1, description="records held in memory per push partition")
+    tickets_in_flight: int = Field(16, ge=1, description="tickets pushed concurrently per push partition")
+    commit_interval: float = Field(1.0, gt=0)
+    route_in_flight: int = Field(1000, ge=1, description="raw events routed, not yet confirmed")
+
+    @field_validator("push_prefix", "dead_prefix")
+    @classmethod
+    def _dotted(cls, v: str) -> str:
+        if not v or any(c.isspace() for c in v):
+            raise ValueError("must be a non-empty topic prefix without spaces")
+        return v
+
+    @property
+    def broker_url(self) -> str:
+        """Faust wants kafka:// URLs; one per bootstrap server."""
+        return ";".join(f"kafka://{h.strip()}" for h in self.kafka.split(",") if h.strip())
+
+    def push_topic(self, base_code: str) -> str:
+        return f"{self.push_prefix}{base_code}"
+
+    def dead_topic(self, base_code: str) -> str:
+        return f"{self.dead_prefix}{base_code}"
+
+    def base_code_of(self, topic: str) -> str | None:
+        """The subscriber a push topic belongs to, or None for any other topic."""
+        if topic.startswith(self.push_prefix):
+            return topic[len(self.push_prefix) :]
+        return None

@@ -1,0 +1,115 @@
+"""What every worker knows: subscriptions, id maps, live callbacks, retry schedules and parked tickets.
+
+Plain state with typed setters and no I/O: `records.fold` decodes the compacted config topics into it, the Ice
+servants and delivery read from it. Faust's GlobalTable is unreliable with several workers
+(shared/notes/faust.md), so each worker folds the whole of every config topic into its own Directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wostream.core.models import IdMaps, Subscription
+from wostream.core.routing import SubscriptionIndex
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS = 100  # configuration problems kept for /errors; older ones are in the log
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A subscriber's registered `Subscriber*` as `proxyToString()` output: a bearer token, never logged."""
+
+    base_code: str
+    session: str
+    proxy: str
+    registered_at: float
+
+
+@dataclass(frozen=True)
+class RetryState:
+    """Where one event stands in its retry schedule, so a restart resumes it instead of starting over."""
+
+    offset: int
+    event_id: str
+    attempts: int
+    first_at: float
+    next_at: float
+    last_error: str
+
+
+@dataclass(frozen=True)
+class Park:
+    """Why a ticket is parked (the dead event it waits behind) and since when."""
+
+    event_id: str
+    at: float
+
+
+RetryWhere = tuple[str, int, int]  # push topic, partition, offset
+
+
+@dataclass
+class Directory:
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    index: SubscriptionIndex = field(default_factory=lambda: SubscriptionIndex([]))
+    idmaps: IdMaps = field(default_factory=IdMaps)
+    callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
+    retries: dict[RetryWhere, RetryState] = field(default_factory=dict)
+    parked: dict[tuple[str, str], Park] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    listeners: list[Callable[[str], None]] = field(default_factory=list)
+
+    def put_subscription(self, base_code: str, sub: Subscription | None) -> None:
+        """Set or (None) remove a subscription; the routing index follows at once."""
+        if sub is None:
+            self.subscriptions.pop(base_code, None)
+        else:
+            self.subscriptions[base_code] = sub
+        self.index = SubscriptionIndex(self.subscriptions.values())
+        self._notify(base_code)
+
+    def put_callback(self, base_code: str, session: str, callback: Callback | None) -> None:
+        sessions = self.callbacks.setdefault(base_code, {})
+        if callback is None:
+            sessions.pop(session, None)
+        else:
+            sessions[session] = callback
+        self._notify(base_code)
+
+    def put_retry(self, where: RetryWhere, state: RetryState | None) -> None:
+        if state is None:
+            self.retries.pop(where, None)
+        else:
+            self.retries[where] = state
+
+    def put_park(self, base_code: str, ticket: str, park: Park | None) -> None:
+        if park is None:
+            self.parked.pop((base_code, ticket), None)
+        else:
+            self.parked[(base_code, ticket)] = park
+
+    def callback_for(self, base_code: str) -> Callback | None:
+        """The most recent live registration: a subscriber that reconnected wins over its stale session."""
+        sessions = self.callbacks.get(base_code)
+        if not sessions:
+            return None
+        return max(sessions.values(), key=lambda c: c.registered_at)
+
+    def online(self, base_code: str) -> bool:
+        sub = self.subscriptions.get(base_code)
+        return sub is not None and sub.enabled and not sub.paused and self.callback_for(base_code) is not None
+
+    def error(self, message: str) -> None:
+        """A configuration record no worker could use: logged and kept for /errors."""
+        log.error("%s", message)
+        self.errors.append(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}")
+        del self.errors[:-MAX_ERRORS]
+
+    def _notify(self, base_code: str) -> None:
+        for listener in list(self.listeners):
+            listener(base_code)

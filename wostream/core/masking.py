@@ -1,0 +1,100 @@
+"""Remove a subscriber's masked fields from its copy of a body, before it leaves the service.
+
+Masks are a security control, so matching errs towards removing too much: keys match trimmed and
+case-insensitively (a producer's `contacttel ` is still a phone number), arrays are descended whether
+or not the path says `[]`, and `[]` on an object still descends into it. Masked fields are removed,
+not blanked, so nothing about their value (not even emptiness) leaves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from wostream.core.catalogue import norm
+
+_SEGMENT = re.compile(r"[^.\[\]]+(\[\])?")
+
+Path = tuple[str, ...]  # normalised key names, root first
+
+
+def validate_mask_path(path: str) -> str | None:
+    """Why `path` is not a valid mask path (for config validation), or None when it is.
+
+    Grammar: names separated by `.`, each optionally followed by `[]` (array entries), e.g.
+    `contactTel`, `currentUser[].userTel`, `a.b`.
+    """
+    if not isinstance(path, str):
+        return f"mask path must be a string, got {type(path).__name__}"
+    if not path.strip():
+        return "mask path is empty"
+    for segment in path.split("."):
+        if not segment.strip():
+            return f"mask path {path!r} has an empty segment"
+        if not _SEGMENT.fullmatch(segment) or not segment.removesuffix("[]").strip():
+            return f"mask path {path!r}: segment {segment!r} must be a name, optionally followed by []"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def compile_paths(paths: tuple[str, ...]) -> tuple[Path, ...]:
+    """Normalised paths. Lenient on purpose: a malformed path still masks what it plausibly names."""
+    out: list[Path] = []
+    for path in paths:
+        names = tuple(norm(seg.replace("[]", "")) for seg in str(path).split("."))
+        names = tuple(name for name in names if name)
+        if names:
+            out.append(names)
+    return tuple(out)
+
+
+def _mask_value(value: Any, path: Path) -> Any:
+    """`value` with `path` removed below it; the same object when nothing was removed."""
+    if isinstance(value, dict):
+        return _mask_object(value, path)
+    if isinstance(value, list):
+        new = [_mask_value(item, path) for item in value]
+        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
+    return value
+
+
+def _key_groups(obj: dict[str, Any]) -> dict[str, list[str]]:
+    """Lenient identity -> every key of `obj` spelling it (a body may hold `contactTel` and `contacttel`)."""
+    groups: dict[str, list[str]] = {}
+    for key in obj:
+        if isinstance(key, str):
+            groups.setdefault(norm(key), []).append(key)
+    return groups
+
+
+def _mask_object(
+    obj: dict[str, Any], path: Path, groups: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    head, rest = path[0], path[1:]
+    matches = (groups if groups is not None else _key_groups(obj)).get(head)
+    if not matches:
+        return obj
+    copy: dict[str, Any] | None = None
+    for key in matches:
+        if not rest:
+            copy = dict(obj) if copy is None else copy
+            del copy[key]
+            continue
+        new = _mask_value(obj[key], rest)
+        if new is not obj[key]:
+            copy = dict(obj) if copy is None else copy
+            copy[key] = new
+    return obj if copy is None else copy
+
+
+def mask(body: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    """A new body without the fields `paths` name; the input is never mutated."""
+    out = body
+    groups = _key_groups(body)  # top-level keys are the same for every path until one is removed
+    for path in compile_paths(tuple(paths)):
+        new = _mask_object(out, path, groups)
+        if new is not out:
+            out, groups = new, _key_groups(new)
+    return dict(out) if out is body else out

@@ -1,0 +1,238 @@
+"""One local stack: glacier2router(s), wostream workers and reference subscribers as real processes.
+
+`wostream up`, the integration tests, the benchmarks and the soak all start their components through this one
+class, so they run exactly the same processes with the same configuration. Worker configuration is a
+`Settings` object turned into `WOSTREAM_*` variables (nothing lists them by hand); each process runs in its own
+process group and is stopped by pid, even when a caller fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wostream.config.settings import ETC, Settings
+from wostream.dev.stack import Managed, Router, free_port
+from wostream.dev.workload import poll
+
+WOSTREAM = [sys.executable, "-m", "wostream.cli"]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The `WOSTREAM_*` variables that make a worker process see `settings` (fields that differ from defaults)."""
+    values = settings.model_dump(exclude_defaults=True, mode="json")
+    return {f"WOSTREAM_{name.upper()}": str(value) for name, value in values.items()}
+
+
+def isolated(kafka: str, uid: str, partitions: int = 4, **more: Any) -> Settings:
+    """Settings whose topics and groups belong to one stack only, so stacks sharing a broker never meet."""
+    p = f"t{uid}"
+    return Settings(
+        kafka=kafka,
+        app_id=p,
+        partitions=partitions,
+        raw_topic=f"{p}.wo.events",
+        quarantine_topic=f"{p}.wo.events.quarantine",
+        push_prefix=f"{p}.wo.push.",
+        dead_prefix=f"{p}.wo.dead.",
+        subscriptions_topic=f"{p}.subscriptions",
+        idmaps_topic=f"{p}.idmaps",
+        callbacks_topic=f"{p}.callbacks",
+        retries_topic=f"{p}.retries",
+        **more,
+    )
+
+
+@dataclass
+class SubscriberProcess:
+    """A reference subscriber (`wostream subscriber`) whose stdout lines are the envelopes it received."""
+
+    base_code: str
+    out: Path
+    err: Path
+    proc: subprocess.Popen[bytes]
+
+    def lines(self) -> list[dict[str, Any]]:
+        if not self.out.exists():
+            return []
+        text = self.out.read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def stderr(self) -> str:
+        return self.err.read_text(encoding="utf-8") if self.err.exists() else ""
+
+    def wait_subscribed(self, timeout: float = 30.0) -> None:
+        poll(
+            lambda: "subscribed as" in self.stderr() or self.proc.poll() is not None,
+            timeout,
+            f"{self.base_code} to subscribe",
+        )
+        assert self.proc.poll() is None, f"subscriber {self.base_code} exited: {self.stderr()}"
+
+    def wait_count(self, n: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+        def enough() -> list[dict[str, Any]] | None:
+            lines = self.lines()
+            return lines if len(lines) >= n else None
+
+        got: list[dict[str, Any]] = poll(enough, timeout, f"{n} messages at {self.base_code}")
+        return got
+
+    def stop(self) -> None:
+        stop_group(self.proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait(timeout)
+    except ProcessLookupError:
+        pass
+
+
+@dataclass
+class LocalStack:
+    """Routers, workers and subscribers around one Kafka; `settings` configures every worker."""
+
+    settings: Settings
+    workdir: Path
+    router_client: int = field(default_factory=free_port)
+    router_server: int = field(default_factory=free_port)
+    adapter_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    workers: dict[str, Managed] = field(default_factory=dict)
+    web_ports: dict[str, int] = field(default_factory=dict)
+    router: Router | None = None
+    subscribers: list[SubscriberProcess] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kafka(self) -> str:
+        return self.settings.kafka
+
+    @property
+    def router_proxy(self) -> str:
+        return f"wostream/router:tcp -h 127.0.0.1 -p {self.router_client}"
+
+    def env(self, **more: str) -> dict[str, str]:
+        return {**settings_env(self.settings), **self.extra_env, **more}
+
+    # -- components ------------------------------------------------------------------------------------
+
+    def start_router(self) -> None:
+        endpoints = ":".join(f"tcp -h 127.0.0.1 -p {p}" for p in self.adapter_ports)
+        self.router = Router(
+            ETC / "glacier2router.properties",
+            self.workdir / "router.log",
+            overrides={
+                "Glacier2.Client.Endpoints": f"tcp -h 127.0.0.1 -p {self.router_client}",
+                "Glacier2.Server.Endpoints": f"tcp -h 127.0.0.1 -p {self.router_server}",
+                "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{endpoints}",
+                "Glacier2.SessionManager": f"wostream/SessionManager:{endpoints}",
+            },
+            client_port=self.router_client,
+        )
+        self.router.start()
+
+    def start_worker(self, name: str = "w1", index: int = 0) -> Managed:
+        config = self.workdir / f"{name}.properties"
+        config.write_text(
+            (ETC / "worker.properties")
+            .read_text()
+            .replace("tcp -h 127.0.0.1 -p 4065", f"tcp -h 127.0.0.1 -p {self.adapter_ports[index]}")
+        )
+        web = self.web_ports.setdefault(name, free_port())
+        env = self.env(
+            WOSTREAM_ICE_CONFIG=str(config),
+            WOSTREAM_WEB_PORT=str(web),
+            WOSTREAM_DATADIR=str(self.workdir / name),
+        )
+        worker = Managed(name, [*WOSTREAM, "worker"], self.workdir / f"{name}.log", env)
+        worker.start()
+        self.workers[name] = worker
+        return worker
+
+    def wait_ready(self, name: str = "w1", timeout: float = 90.0) -> None:
+        worker = self.workers[name]
+
+        def ready() -> bool:
+            assert worker.alive(), f"worker {name} exited:\n{self.log(name)[-3000:]}"
+            try:
+                with urllib.request.urlopen(f"{self.web(name)}/health", timeout=1) as r:
+                    return bool(r.status == 200)
+            except OSError:
+                return False
+
+        poll(ready, timeout, f"worker {name} ready", interval=0.3)
+
+    def web(self, name: str = "w1") -> str:
+        return f"http://127.0.0.1:{self.web_ports[name]}"
+
+    def get_json(self, path: str, name: str = "w1") -> Any:
+        with urllib.request.urlopen(f"{self.web(name)}{path}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def get_text(self, path: str, name: str = "w1") -> str:
+        with urllib.request.urlopen(f"{self.web(name)}{path}", timeout=5) as r:
+            return str(r.read().decode("utf-8"))
+
+    def log(self, name: str = "w1") -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def cli(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """`wostream ARGS` in a child process configured like the workers."""
+        done = subprocess.run(
+            [*WOSTREAM, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **self.env(), **(env or {})},
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"wostream {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done
+
+    def subscriber(self, base_code: str, secret: str, *flags: str) -> SubscriberProcess:
+        n = len(self.subscribers)
+        out, err = self.workdir / f"sub{n}-{base_code}.jsonl", self.workdir / f"sub{n}-{base_code}.err"
+        args = [*WOSTREAM, "subscriber", "--base-code", base_code, "--router", self.router_proxy, *flags]
+        with open(out, "wb") as o, open(err, "wb") as e:
+            proc = subprocess.Popen(
+                args,
+                stdout=o,
+                stderr=e,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, "WOSTREAM_SUBSCRIBER_SECRET": secret},
+            )
+        sub = SubscriberProcess(base_code, out, err, proc)
+        self.subscribers.append(sub)
+        return sub
+
+    def alive(self) -> bool:
+        """Every worker and the router still running."""
+        router = self.router is not None and self.router.process is not None and self.router.process.alive()
+        return router and all(w.alive() for w in self.workers.values())
+
+    def stop(self) -> None:
+        for sub in self.subscribers:
+            sub.stop()
+        for worker in self.workers.values():
+            worker.stop(30)
+        if self.router is not None:
+            self.router.stop()

@@ -1,0 +1,122 @@
+"""Workloads for the local stack: realistic raw events, reading topics back, pacing, waiting with a deadline.
+
+Shared by the integration tests, the benchmarks and the soak, so they all produce and read events the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+
+def poll(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
+    """Wait until `predicate()` is truthy; fail with `what` at the deadline (never sleep-and-hope)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+
+def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> list[Any]:
+    """The first `n` records of a topic (all partitions), or fail at the deadline."""
+
+    async def run() -> list[Any]:
+        # without a group, a subscription is served every partition of the topic
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            deadline = time.monotonic() + timeout
+            records: list[Any] = []
+            while len(records) < n:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{len(records)} of {n} records on {topic} after {timeout:.0f} s")
+                batch = await consumer.getmany(timeout_ms=500)
+                for recs in batch.values():
+                    records.extend(recs)
+            return records
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(run())
+
+
+def step_handled(ticket: str, area: str = "fwwt", organ: str = "671024", track: str = "T1") -> dict[str, Any]:
+    """A raw changeId 2 event (step handled) with every field the table requires."""
+    return {
+        "dataArea": area,
+        "changeId": "2",
+        "data": {
+            "serviceOrderId": ticket,
+            "serviceOrderCode": f"C{ticket}",
+            "templateId": "1",
+            "busiTypeId": "2",
+            "organId": organ,
+            "trackId": track,
+            "trackCode": "NODE_X",
+            "trackName": "处理",
+            "statusName": "已处理",
+            "createDate": "20260101120000",
+            "handleDate": "20260101120000",
+            "currentUserId": "7",
+            "currentEuserId": "",
+            "currentUserName": "张三",
+            "trackInfo": "done",
+        },
+    }
+
+
+def ticket_events(
+    tickets: int, per_ticket: int, area: str = "fwwt", organ: str = "671024", first_ticket: int = 5_000_000
+) -> list[dict[str, Any]]:
+    """Step-handled events interleaved across tickets; `seq` orders a ticket's events, `eventId` names one."""
+    events = []
+    for seq in range(per_ticket):
+        for t in range(tickets):
+            ticket = str(first_ticket + t)
+            event = step_handled(ticket, area, organ, track=f"{ticket}{seq:04d}")
+            event["eventId"] = f"{ticket}-{seq}"
+            event["data"].update(seq=str(seq), sentAt="")
+            events.append(event)
+    return events
+
+
+def as_lines(events: list[dict[str, Any]]) -> str:
+    return "\n".join(json.dumps(e, ensure_ascii=False) for e in events)
+
+
+def send_paced(bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float) -> None:
+    """Send events at `rate` per second, stamping data.sentAt at send time (for end-to-end latency)."""
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        await producer.start()
+        try:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            for n, event in enumerate(events):
+                delay = start + n / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                event["data"]["sentAt"] = repr(time.time())
+                key = event["data"]["serviceOrderId"].encode()
+                await producer.send(topic, json.dumps(event, ensure_ascii=False).encode(), key=key)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())

@@ -1,0 +1,128 @@
+"""The reference third-party subscriber: what an integrator writes, in ZeroC's Glacier2 callback idiom.
+
+It connects through the router, authenticates with its baseCode and secret, keeps the session alive with
+heartbeats sized from the router's ACM timeout, registers a `Subscriber` callback and prints every envelope
+it receives as one JSON line. When the session is lost (router restart, network) it reconnects with backoff.
+Options for tests and demos make it refuse or slow down, like a misbehaving real system.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+import Glacier2
+import Ice
+
+from wostream.ice.contract import PushRefused, Subscriber, SubscriberPrx, SubscriberSessionPrx
+
+# What glacier2router says when it cannot reach our verifier or session manager (a worker restarting):
+# worth retrying, unlike our own refusals (unknown baseCode, wrong secret), which end the client.
+TRANSIENT_REASONS = frozenset({"internal server error"})
+
+
+@dataclass
+class Behaviour:
+    """How this subscriber answers: normal, slow, or refusing (some calls, or one ticket's events)."""
+
+    show_context: bool = False
+    delay: float = 0.0
+    refuse: int = 0  # refuse this many calls (-1: all)
+    refuse_ticket: str | None = None  # refuse every event of this serviceOrderId (a poison ticket)
+
+
+class SubscriberI(Subscriber):  # type: ignore[misc]
+    def __init__(self, behaviour: Behaviour, out: IO[str]) -> None:
+        self.behaviour = behaviour
+        self.out = out
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def push(self, message: str, current: Ice.Current) -> None:
+        received_at = time.time()
+        with self.lock:
+            self.calls += 1
+            calls = self.calls
+        if self.behaviour.delay:
+            time.sleep(self.behaviour.delay)
+        refused = self._refuses(calls, message)
+        if self.behaviour.show_context:
+            record = {"context": dict(current.ctx), "receivedAt": received_at, "message": json.loads(message)}
+            if refused:
+                record["refused"] = True
+            self._write(json.dumps(record, ensure_ascii=False))
+        elif not refused:
+            self._write(message)
+        if refused:
+            raise PushRefused(f"refusing call {calls} (test behaviour)")
+
+    def _refuses(self, calls: int, message: str) -> bool:
+        if self.behaviour.refuse < 0 or calls <= self.behaviour.refuse:
+            return True
+        if self.behaviour.refuse_ticket is not None:
+            data = json.loads(json.loads(message).get("data") or "{}")
+            return str(data.get("serviceOrderId")) == self.behaviour.refuse_ticket
+        return False
+
+    def _write(self, line: str) -> None:
+        with self.lock:
+            self.out.write(line + "\n")
+            self.out.flush()
+
+
+def _log(text: str) -> None:
+    print(f"[subscriber] {text}", file=sys.stderr, flush=True)
+
+
+def connect_once(communicator: Any, base_code: str, secret: str, servant: SubscriberI) -> Any:
+    """One session: returns the router proxy once the callback is registered."""
+    router = Glacier2.RouterPrx.checkedCast(communicator.getDefaultRouter())
+    session = SubscriberSessionPrx.uncheckedCast(router.createSession(base_code, secret))
+    acm_timeout = router.getACMTimeout()
+    connection = router.ice_getCachedConnection()
+    if acm_timeout > 0:
+        connection.setACM(acm_timeout, Ice.Unset, Ice.ACMHeartbeat.HeartbeatAlways)
+    adapter = communicator.createObjectAdapterWithRouter("", router)
+    ident = Ice.Identity("subscriber", router.getCategoryForClient())
+    callback = SubscriberPrx.uncheckedCast(adapter.add(servant, ident))
+    adapter.activate()
+    session.subscribe(callback)
+    return router, connection, adapter
+
+
+def run(base_code: str, secret: str, config: str | None, router: str | None, behaviour: Behaviour) -> int:
+    """Runs until interrupted; exit code 2 when the router refuses our credentials (retrying cannot help)."""
+    args = [f"--Ice.Config={config}"] if config else []
+    if router:
+        args.append(f"--Ice.Default.Router={router}")
+    servant = SubscriberI(behaviour, sys.stdout)
+    with Ice.initialize(args) as communicator:
+        delay = 0.5
+        while True:
+            try:
+                _, connection, adapter = connect_once(communicator, base_code, secret, servant)
+            except (Glacier2.PermissionDeniedException, Glacier2.CannotCreateSessionException) as exc:
+                if exc.reason not in TRANSIENT_REASONS:
+                    _log(f"refused: {exc.reason}")
+                    return 2
+                _log(f"router could not reach wostream ({exc.reason}); retrying in {delay:.1f} s")
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            except Ice.LocalException as exc:
+                _log(f"router unreachable ({type(exc).__name__}); retrying in {delay:.1f} s")
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.5
+            _log(f"subscribed as {base_code}")
+            closed = threading.Event()
+            connection.setCloseCallback(lambda _c, closed=closed: closed.set())
+            while not closed.wait(1.0):
+                pass
+            _log("connection to the router lost; reconnecting")
+            adapter.destroy()

@@ -1,0 +1,77 @@
+"""The Faust application factory. `wostream.app` holds the one global app that `faust -A` needs.
+
+The route agent is thin: it reads raw bytes and hands them to the runtime's handoff, which routes, writes and
+acknowledges them in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+
+from wostream.broker.topics import core_topics, ensure_topics
+from wostream.config.settings import Settings
+from wostream.worker.runtime import Runtime
+from wostream.worker.web import install_pages
+
+log = logging.getLogger(__name__)
+
+
+class WostreamApp(faust.App):
+    """Creates our topics before Faust's consumer subscribes (Faust declares only its internal ones)."""
+
+    wostream_settings: Settings
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        await ensure_topics(self.wostream_settings, core_topics(self.wostream_settings))
+
+
+def create_app(settings: Settings | None = None) -> faust.App:
+    settings = settings or Settings()
+    app = WostreamApp(
+        settings.app_id,
+        broker=settings.broker_url,
+        store="memory://",
+        autodiscover=False,
+        datadir=str(settings.datadir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        broker_commit_interval=settings.commit_interval,
+        # a killed worker's partitions move to the others after 10 s, not Faust's default 60 s
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
+        producer_acks=-1,
+        # An event is acknowledged only after it is handed on; with the broker away that can take a while,
+        # and a rebalance must not wait for it (it is simply not committed, and is routed again).
+        stream_wait_empty=False,
+        web_tables_enabled=False,
+    )
+    app.wostream_settings = settings
+    runtime = Runtime(settings, loop=app.loop, beacon=app.beacon)
+    # instances are accepted here (App._prepare_subservice); app.service() only takes a class
+    app._extra_services.append(runtime)  # type: ignore[arg-type]
+    raw_topic = app.topic(
+        settings.raw_topic, key_type=bytes, value_type=bytes, partitions=settings.partitions
+    )
+
+    @app.agent(raw_topic, name="wostream.route")
+    async def route_events(stream: Any) -> None:
+        # acknowledged by the handoff, in order, once each event's copies are confirmed by the broker
+        async for event in stream.noack().events():
+            await runtime.ready.wait()
+            message = event.message
+            source = f"{message.topic}:{message.partition}:{message.offset}"
+            await runtime.handoff.submit(event, bytes(event.value or b""), message.key, source)
+
+    install_pages(app, runtime)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    return app
+

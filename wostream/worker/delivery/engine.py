@@ -1,0 +1,208 @@
+"""Delivers each subscriber's topic to its live callback: ordered, isolated, at least once.
+
+One aiokafka consumer (group `<app_id>-deliver`) subscribes to every `wo.push.*` topic by pattern, so a new
+subscriber's topic is picked up without restarting or rebalancing Faust's agents. Each assigned partition
+gets a *lane*: one task pushing its records strictly in offset order, one in flight. A partition's offset is
+committed only up to the last record acknowledged by the subscriber or dead-lettered. An offline subscriber's
+partitions are paused (nothing fetched, nothing retried or counted); a slow one only holds its own lanes.
+
+Faust agents were not used here: their acks happen in a `finally:` whatever the outcome, a sleeping retry
+stalls every rebalance, and agents cannot follow topics created after start (shared/notes/faust.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
+
+from wostream.config.settings import Settings
+from wostream.core.directory import Directory
+from wostream.worker.delivery.courier import Courier, Push
+from wostream.worker.delivery.lanes import Lane
+from wostream.worker.stats import Stats
+
+log = logging.getLogger(__name__)
+
+REVOKE_GRACE = 2.0  # seconds a revoked partition's in-flight push may take to finish
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, delivery: DeliveryEngine) -> None:
+        self.delivery = delivery
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.delivery.drop_lanes(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.delivery.add_lanes(assigned)
+
+
+class DeliveryEngine:
+    def __init__(
+        self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, push: Push, stats: Stats
+    ) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.producer = producer
+        self.push = push
+        self.stats = stats
+        self.lanes: dict[TopicPartition, Lane] = {}
+        self.courier = Courier(settings, directory, producer, push, stats)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        directory.listeners.append(self._on_directory_change)
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka,
+            group_id=f"{self.settings.app_id}-deliver",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=3000,
+            max_partition_fetch_bytes=1 << 20,
+            fetch_max_wait_ms=100,
+        )
+        await self._consumer.start()
+        pattern = "^" + "".join("\\" + c if not c.isalnum() else c for c in self.settings.push_prefix) + ".*"
+        self._consumer.subscribe(pattern=pattern, listener=_Rebalance(self))
+        self._task = asyncio.create_task(self._fetch_loop(), name="wostream-delivery")
+
+    async def stop(self) -> None:
+        """Bounded drain: in-flight pushes are cancelled (redelivered later), done offsets committed."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.drop_lanes(list(self.lanes))
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    # -- partitions -------------------------------------------------------------------------------------
+
+    def add_lanes(self, tps: list[TopicPartition]) -> None:
+        for tp in tps:
+            base_code = self.settings.base_code_of(tp.topic)
+            if base_code is None or tp in self.lanes:
+                continue
+            lane = Lane(tp, base_code)
+            lane.task = asyncio.create_task(
+                self._lane_loop(lane), name=f"wostream-lane-{tp.topic}-{tp.partition}"
+            )
+            self.lanes[tp] = lane
+            self._sync_pause(lane)
+
+    async def drop_lanes(self, tps: list[TopicPartition]) -> None:
+        lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
+        tasks = []
+        for lane in lanes:
+            lane.stopping = True
+            if lane.task is not None:
+                lane.task.cancel()
+                tasks.append(lane.task)
+            for ticket, task in lane.tasks.items():
+                if ticket not in lane.pushing:
+                    task.cancel()
+                tasks.append(task)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=REVOKE_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._commit(lanes)
+
+    def _on_directory_change(self, base_code: str) -> None:
+        self.courier.subscriber_changed(base_code)
+        for lane in self.lanes.values():
+            if lane.base_code == base_code:
+                self._sync_pause(lane)
+
+    def _sync_pause(self, lane: Lane) -> None:
+        """Fetch for a partition only while its subscriber is online and its lane has room."""
+        if self._consumer is None or lane.tp not in self._consumer.assignment():
+            return
+        want = not self.directory.online(lane.base_code) or lane.load >= self.settings.in_flight_per_partition
+        if want and not lane.paused:
+            self._consumer.pause(lane.tp)
+        elif not want and lane.paused:
+            self._consumer.resume(lane.tp)
+        lane.paused = want
+
+    # -- fetching and committing --------------------------------------------------------------------------
+
+    async def _fetch_loop(self) -> None:
+        assert self._consumer is not None
+        last_commit = time.monotonic()
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=2000)
+            except KafkaError as exc:  # the consumer recovers by itself; never let the loop die
+                log.error("fetching push topics failed, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            for tp, records in batches.items():
+                lane = self.lanes.get(tp)
+                if lane is None:
+                    continue
+                lane.queue.extend(records)
+                lane.wake.set()
+                self._sync_pause(lane)
+            if time.monotonic() - last_commit >= self.settings.commit_interval:
+                await self._commit(list(self.lanes.values()))
+                last_commit = time.monotonic()
+
+    async def _commit(self, lanes: list[Lane]) -> None:
+        if self._consumer is None:
+            return
+        offsets = {
+            lane.tp: OffsetAndMetadata(lane.done, "")
+            for lane in lanes
+            if lane.done is not None and lane.done != lane.committed
+        }
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except Exception as exc:  # a lost commit only means redelivery; say so and go on
+            log.warning("commit failed (events may be delivered again): %s", exc)
+            return
+        for lane in lanes:
+            if lane.tp in offsets:
+                lane.committed = lane.done
+
+    # -- one partition -------------------------------------------------------------------------------------
+
+    async def _lane_loop(self, lane: Lane) -> None:
+        """Dispatch the partition's records, in offset order, to one chain per ticket."""
+        while not lane.stopping:
+            taken = lane.take(self.settings.tickets_in_flight)
+            if taken is None:
+                lane.wake.clear()
+                await lane.wake.wait()
+                continue
+            ticket, new = taken
+            if new:
+                lane.tasks[ticket] = asyncio.create_task(self._chain_loop(lane, ticket))
+
+    async def _chain_loop(self, lane: Lane, ticket: str) -> None:
+        """One ticket's records, one at a time: per-ticket order, retries included."""
+        while True:
+            record = lane.chains[ticket][0]
+            try:
+                await self.courier.deliver(lane, record)
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception:  # a bug must not silently stall the ticket: say so, try the record again
+                log.exception("delivering %s:%d:%d failed unexpectedly", *lane.tp, record.offset)
+                self.stats.failed(lane.base_code, "internal error (see the worker log)")
+                await asyncio.sleep(1.0)
+                continue
+            empty = lane.finish(ticket)
+            lane.wake.set()
+            self._sync_pause(lane)
+            if empty:
+                del lane.tasks[ticket]
+                return

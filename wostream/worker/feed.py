@@ -1,0 +1,86 @@
+"""Folds the compacted configuration topics into the worker's `Directory`, live.
+
+A plain group-less consumer assigned every partition of each config topic: every worker sees every change
+within one fetch (milliseconds), and a restarted worker rebuilds the whole state from the start of the topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from wostream.config.settings import Settings
+from wostream.core.directory import Directory
+from wostream.records.fold import Apply, Fold
+
+log = logging.getLogger(__name__)
+
+class ConfigFeed:
+    def __init__(self, settings: Settings, directory: Directory) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.ready = asyncio.Event()
+        fold = Fold(directory)
+        self._appliers: dict[str, Apply] = {
+            settings.subscriptions_topic: fold.subscription,
+            settings.idmaps_topic: fold.idmap,
+            settings.callbacks_topic: fold.callback,
+            settings.retries_topic: fold.retry,
+        }
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=100,
+        )
+        await consumer.start()
+        self._consumer = consumer
+        tps = []
+        for topic in self._appliers:
+            parts = consumer.partitions_for_topic(topic) or {0}
+            tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        self._task = asyncio.create_task(self._run(ends), name="wostream-config-feed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def _run(self, ends: dict[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        pending = {tp: end for tp, end in ends.items() if end > 0}
+        if not pending:
+            self.ready.set()
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            except KafkaError as exc:  # keep following the config topics whatever happens
+                log.error("reading the configuration topics failed, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            for tp, records in batches.items():
+                apply = self._appliers[tp.topic]
+                for record in records:
+                    apply(record.key or b"", record.value)
+            for tp in [tp for tp, end in pending.items() if await self._consumer.position(tp) >= end]:
+                del pending[tp]
+            if not pending and not self.ready.is_set():
+                log.info(
+                    "configuration loaded: %d subscriptions, %d subscribers online",
+                    len(self.directory.subscriptions),
+                    sum(1 for b in self.directory.subscriptions if self.directory.online(b)),
+                )
+                self.ready.set()

@@ -1,0 +1,100 @@
+"""Everything a worker runs beside Faust's agent: the config feed, the Ice adapter, delivery, one producer.
+
+A `mode.Service`, started by the Faust app (so `faust -A wostream.app worker` runs it all), stopped with it.
+The route agent's body is `handoff.submit` (see `handoff`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from mode import Service
+
+from wostream.broker.topics import core_topics, ensure_topics, make_producer, subscriber_topics
+from wostream.config.settings import Settings
+from wostream.core.directory import Callback, Directory
+from wostream.core.drift import Drift
+from wostream.ice.adapter import IceService
+from wostream.records.state import callback_key, callback_value
+from wostream.worker.delivery.engine import DeliveryEngine
+from wostream.worker.feed import ConfigFeed
+from wostream.worker.handoff import Handoff
+from wostream.worker.stats import Stats
+
+log = logging.getLogger(__name__)
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class Runtime(Service):
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.directory = Directory()
+        self.stats = Stats()
+        self.drift = Drift()
+        self.ready = asyncio.Event()
+        self._known_topics: set[str] = set()
+        self._producer: AIOKafkaProducer | None = None
+        self.feed = ConfigFeed(settings, self.directory)
+        self.ice = IceService(settings.ice_config, self.directory, self._register_callback)
+        self.delivery: DeliveryEngine | None = None
+        ensure = self._ensure_subscriber_topics
+        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, ensure)
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        assert self._producer is not None, "runtime not started"
+        return self._producer
+
+    async def on_start(self) -> None:
+        await ensure_topics(self.settings, core_topics(self.settings))
+        self._producer = make_producer(self.settings)
+        await self._producer.start()
+        await self.feed.start()
+        await self.feed.ready.wait()
+        for base_code in list(self.directory.subscriptions):
+            await self._ensure_subscriber_topics(base_code)
+        self.directory.listeners.append(self._on_directory_change)
+        self.handoff.start(self._producer)
+        self.ice.start()
+        self.delivery = DeliveryEngine(self.settings, self.directory, self._producer, self.ice.push, self.stats)
+        await self.delivery.start()
+        self.ready.set()
+        log.info("wostream worker ready")
+
+    async def on_stop(self) -> None:
+        self.ready.clear()
+        if self.delivery is not None:
+            await self.delivery.stop()
+        await self.handoff.stop()
+        await self.ice.stop()
+        await self.feed.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    def _on_directory_change(self, base_code: str) -> None:
+        if base_code in self.directory.subscriptions:
+            self.add_future(self._ensure_subscriber_topics(base_code))
+
+    async def _ensure_subscriber_topics(self, base_code: str) -> None:
+        """Idempotent and cheap once known: the route handoff calls it for every copy it writes."""
+        if self.settings.push_topic(base_code) in self._known_topics:
+            return
+        specs = subscriber_topics(self.settings, base_code)
+        await ensure_topics(self.settings, specs)
+        self._known_topics.update(s.name for s in specs)
+
+    async def _register_callback(self, base_code: str, session: str, proxy: str | None) -> None:
+        """Publish a (de)registration for every worker; applied locally at once so this worker acts on it."""
+        now = time.time()
+        value = None if proxy is None else callback_value(proxy, now)
+        key = callback_key(base_code, session)
+        await self.producer.send_and_wait(self.settings.callbacks_topic, key=key, value=value)
+        callback = None if proxy is None else Callback(base_code, session, proxy, now)
+        self.directory.put_callback(base_code, session, callback)
