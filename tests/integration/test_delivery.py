@@ -63,8 +63,14 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
     stack.cli("send", "-", input=as_lines(events[:4]))
 
     # the healthy ticket of the same partition flows while the poison ticket's first event is retried
-    poll(lambda: [x["context"]["eventId"] for x in refusing.lines() if not x.get("refused")]
-         == [f"{healthy}-0", f"{healthy}-1"], 60, "the healthy ticket's two events")
+    poll(
+        lambda: (
+            [x["context"]["eventId"] for x in refusing.lines() if not x.get("refused")]
+            == [f"{healthy}-0", f"{healthy}-1"]
+        ),
+        60,
+        "the healthy ticket's two events",
+    )
     healthy_done = max(x["receivedAt"] for x in refusing.lines() if not x.get("refused"))
     poll(lambda: len(attempts_of(refusing.lines(), f"{poison}-0")) == 4, 60, "four attempts")
     tries = attempts_of(refusing.lines(), f"{poison}-0")
@@ -161,7 +167,9 @@ def test_a_paused_subscription_keeps_its_events_until_resumed(stack: LocalStack,
     sub.wait_subscribed()
     events = ticket_events(2, 3, first_ticket=7300001)
     stack.cli("send", "-", input=as_lines(events))
-    assert len(read_topic(stack.kafka, stack.settings.push_topic("SUBR"), 6)) == 6, "routed and kept in its topic"
+    assert len(read_topic(stack.kafka, stack.settings.push_topic("SUBR"), 6)) == 6, (
+        "routed and kept in its topic"
+    )
     assert sub.lines() == [] and not stack.get_json("/subscribers")[0]["online"], "but not delivered"
     stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env=SECRET)  # paused: false again
     poll(lambda: tally(sub.lines(), events).lost == 0, 60, "the held events after resuming")

@@ -184,7 +184,9 @@ def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
         stack.stop()
 
 
-def batch(stack: LocalStack, sub: SubscriberProcess, first: int, tickets: int, per_ticket: int) -> list[float]:
+def batch(
+    stack: LocalStack, sub: SubscriberProcess, first: int, tickets: int, per_ticket: int
+) -> list[float]:
     """B's end-to-end latencies for tickets*per_ticket events sent at 80/s (ticket ids unique per batch)."""
     prefix = str(first)[:3]
     events = ticket_events(tickets, per_ticket, first_ticket=first)

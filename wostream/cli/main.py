@@ -1,7 +1,7 @@
 """The `wostream` command group: parse, configure logging, call library code, return an exit code.
 
-Each command lives in the module of its concern (`config`, `events`, `processes`, `dev`) and imports its library
-code lazily, so `wostream --help` stays fast and a worker-only install never imports the dev tools.
+Each command lives in the module of its concern (`config`, `events`, `processes`, `dev`) and imports its
+library code lazily, so `wostream --help` stays fast and a worker-only install never imports the dev tools.
 """
 
 from __future__ import annotations

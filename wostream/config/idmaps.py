@@ -199,8 +199,9 @@ def _walk_ids(path: Path, code: str, kind: yaml.ScalarNode, ids: yaml.Node) -> I
         yield item if not isinstance(item, str) else f"{path}: line {_line(our_id)}: {item}"
 
 
-def _mapping(path: Path, node: yaml.Node | None, what: str, expected: str
-             ) -> list[tuple[yaml.ScalarNode, yaml.Node]] | str:
+def _mapping(
+    path: Path, node: yaml.Node | None, what: str, expected: str
+) -> list[tuple[yaml.ScalarNode, yaml.Node]] | str:
     """The (key, value) pairs of a mapping node with scalar keys, or one error message."""
     if not isinstance(node, yaml.MappingNode):
         line = "" if node is None else f"line {_line(node)}: "
@@ -220,5 +221,3 @@ def _mapping(path: Path, node: yaml.Node | None, what: str, expected: str
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
-
-

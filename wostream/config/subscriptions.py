@@ -33,8 +33,19 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TRUE, _FALSE = frozenset({"true", "True", "TRUE"}), frozenset({"false", "False", "FALSE"})
 
-_ENTRY_KEYS = ("baseCode", "name", "secret", "secretHash", "dataAreas", "changeIds", "scope", "mask",
-               "enabled", "paused", "retry")
+_ENTRY_KEYS = (
+    "baseCode",
+    "name",
+    "secret",
+    "secretHash",
+    "dataAreas",
+    "changeIds",
+    "scope",
+    "mask",
+    "enabled",
+    "paused",
+    "retry",
+)
 _SCOPE_KEYS = ("organIds", "communityIds")
 _RETRY_KEYS = ("attempts", "initial", "max")
 
@@ -154,8 +165,9 @@ class _Report:
                 self.add(parent + str(key), "unknown key" + suggestion)
 
 
-def _check_entry(raw: Any, report: _Report, env: Mapping[str, str], *, wire: bool
-                 ) -> tuple[Subscription, str | None] | None:
+def _check_entry(
+    raw: Any, report: _Report, env: Mapping[str, str], *, wire: bool
+) -> tuple[Subscription, str | None] | None:
     """Validate one entry: (subscription, clear secret still to hash, or None), or None after errors."""
     if not isinstance(raw, dict):
         report.errors.append(f"{report.prefix}: must be a mapping")
@@ -180,8 +192,19 @@ def _check_entry(raw: Any, report: _Report, env: Mapping[str, str], *, wire: boo
         return None
     assert data_areas is not None and change_ids is not None and mask is not None
     assert organ_ids is not None and community_ids is not None and enabled is not None and paused is not None
-    return Subscription(base_code, name, secret_hash or "", data_areas, change_ids, organ_ids, community_ids,
-                        mask, enabled, retry, paused), secret
+    return Subscription(
+        base_code,
+        name,
+        secret_hash or "",
+        data_areas,
+        change_ids,
+        organ_ids,
+        community_ids,
+        mask,
+        enabled,
+        retry,
+        paused,
+    ), secret
 
 
 def _base_code(value: Any, report: _Report) -> str | None:
@@ -189,8 +212,11 @@ def _base_code(value: Any, report: _Report) -> str | None:
         report.add("baseCode", "required")
         return None
     if not isinstance(value, str) or not BASE_CODE_RE.fullmatch(value):
-        report.add("baseCode", f'{_show(value)} must be 1-64 characters of A-Z a-z 0-9 _ - '
-                               "(it names the topic wo.push.<baseCode>)")
+        report.add(
+            "baseCode",
+            f"{_show(value)} must be 1-64 characters of A-Z a-z 0-9 _ - "
+            "(it names the topic wo.push.<baseCode>)",
+        )
         return None
     return value
 
@@ -230,8 +256,16 @@ def _wire_secret_hash(raw: dict[Any, Any], report: _Report) -> tuple[None, str |
     return None, str(value)
 
 
-def _id_set(raw: dict[Any, Any], key: str, report: _Report, check: Callable[[str], str | None], *,
-            required: bool, non_empty: bool, parent: str = "") -> frozenset[str] | None:
+def _id_set(
+    raw: dict[Any, Any],
+    key: str,
+    report: _Report,
+    check: Callable[[str], str | None],
+    *,
+    required: bool,
+    non_empty: bool,
+    parent: str = "",
+) -> frozenset[str] | None:
     """A list of codes or ids, or ["*"]; YAML integers are accepted and kept as the text written."""
     path = parent + key
     if key not in raw:
@@ -278,8 +312,10 @@ def _scope(raw: dict[Any, Any], report: _Report) -> tuple[frozenset[str] | None,
         report.add("scope", "must be a mapping with organIds and/or communityIds")
         return None, None
     report.unknown_keys(scope, _SCOPE_KEYS, "scope.")
-    ids = [_id_set(scope, key, report, _check_id, required=False, non_empty=False, parent="scope.")
-           for key in _SCOPE_KEYS]
+    ids = [
+        _id_set(scope, key, report, _check_id, required=False, non_empty=False, parent="scope.")
+        for key in _SCOPE_KEYS
+    ]
     return ids[0], ids[1]
 
 
@@ -290,8 +326,11 @@ def _mask(value: Any, report: _Report) -> tuple[str, ...] | None:
     ok = True
     for item in value:
         if not isinstance(item, str) or not _MASK_PATH_RE.fullmatch(item):
-            report.add("mask", f'{_show(item)} is not a field path (names joined by ".", a list marked "[]", '
-                               "e.g. currentUser[].userTel)")
+            report.add(
+                "mask",
+                f'{_show(item)} is not a field path (names joined by ".", a list marked "[]", '
+                "e.g. currentUser[].userTel)",
+            )
             ok = False
     return tuple(dict.fromkeys(value)) if ok else None
 

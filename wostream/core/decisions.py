@@ -79,7 +79,7 @@ def _replayed_after(headers: Mapping[str, str], parked_at: float) -> bool:
 
 
 def resume(memory: RetryState | None, offset: int, event_id: str, now: float) -> tuple[Attempted, float]:
-    """Where a record starts: its remembered schedule (attempt count, first try, seconds still to wait) or fresh."""
+    """Where a record starts: its remembered schedule (attempts, first try, seconds left to wait) or anew."""
     if memory is None:
         return Attempted(offset, event_id, 0, now, remembered=False), 0.0
     wait = max(0.0, memory.next_at - now)

@@ -108,8 +108,13 @@ def envelope(data_area: str, change_id: str, body: dict[str, Any]) -> bytes:
 
 def _frame(data_area: str, change_id: str, data: str) -> str:
     text: str = (
-        '{"baseCode":"","dataArea":' + _json_str(data_area) + ',"changeId":' + _json_str(change_id)
-        + ',"data":' + _json_str(data) + "}"
+        '{"baseCode":"","dataArea":'
+        + _json_str(data_area)
+        + ',"changeId":'
+        + _json_str(change_id)
+        + ',"data":'
+        + _json_str(data)
+        + "}"
     )
     return text
 

@@ -2,8 +2,8 @@
 
 `wostream up`, the integration tests, the benchmarks and the soak all start their components through this one
 class, so they run exactly the same processes with the same configuration. Worker configuration is a
-`Settings` object turned into `WOSTREAM_*` variables (nothing lists them by hand); each process runs in its own
-process group and is stopped by pid, even when a caller fails.
+`Settings` object turned into `WOSTREAM_*` variables (nothing lists them by hand); each process runs in its
+own process group and is stopped by pid, even when a caller fails.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ WOSTREAM = [sys.executable, "-m", "wostream.cli"]
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The `WOSTREAM_*` variables that make a worker process see `settings` (fields that differ from defaults)."""
+    """The `WOSTREAM_*` variables that make a worker see `settings` (the fields that differ from defaults)."""
     values = settings.model_dump(exclude_defaults=True, mode="json")
     return {f"WOSTREAM_{name.upper()}": str(value) for name, value in values.items()}
 

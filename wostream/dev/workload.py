@@ -1,6 +1,6 @@
 """Workloads for the local stack: realistic raw events, reading topics back, pacing, waiting with a deadline.
 
-Shared by the integration tests, the benchmarks and the soak, so they all produce and read events the same way.
+Shared by the integration tests, the benchmarks and the soak, so all produce and read events the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ def poll(predicate: Callable[[], Any], timeout: float, what: str, interval: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
-
 
 
 def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> list[Any]:
@@ -102,6 +101,7 @@ def as_lines(events: list[dict[str, Any]]) -> str:
 
 def send_paced(bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float) -> None:
     """Send events at `rate` per second, stamping data.sentAt at send time (for end-to-end latency)."""
+
     async def run() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
         await producer.start()

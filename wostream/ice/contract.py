@@ -12,7 +12,9 @@ from importlib.resources import files
 import Glacier2  # noqa: F401  (must precede loadSlice)
 import Ice
 
-SLICE_FILE = files("wostream.ice") / "wostream.ice"  # a copy of slice/wostream.ice, installed with the package
+SLICE_FILE = (
+    files("wostream.ice") / "wostream.ice"
+)  # a copy of slice/wostream.ice, installed with the package
 
 Ice.loadSlice(f"-I{Ice.getSliceDir()} {SLICE_FILE}")
 

@@ -1,8 +1,8 @@
 """Our Glacier2 servants: the permissions verifier, the session manager and each subscriber's session.
 
-Servants run on Ice threads; anything that needs Kafka is handed to the worker's asyncio loop by the `register`
-callable, whose future Ice completes the dispatch with. Every dispatch is shielded: a failure becomes a clear Ice
-exception for the caller, never a dead adapter.
+Servants run on Ice threads; anything that needs Kafka is handed to the worker's asyncio loop by the
+`register` callable, whose future Ice completes the dispatch with. Every dispatch is shielded: a failure
+becomes a clear Ice exception for the caller, never a dead adapter.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from wostream.core.directory import Directory
 from wostream.ice.contract import SubscriberSession, SubscriberSessionPrx
 
 log = logging.getLogger(__name__)
+
 
 def admission_refusal(directory: Directory, base_code: str, secret: str) -> str | None:
     """Why a subscriber may not log in, or None. The reason goes back to the client through Glacier2."""

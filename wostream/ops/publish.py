@@ -23,7 +23,9 @@ async def publish_subscriptions(settings: Settings, subs: list[Subscription]) ->
     """One record per subscriber; their topics are created first so no event can miss them."""
     for sub in subs:
         await ensure_topics(settings, subscriber_topics(settings, sub.base_code))
-    await publish_records(settings, settings.subscriptions_topic, (subscription_to_record(sub) for sub in subs))
+    await publish_records(
+        settings, settings.subscriptions_topic, (subscription_to_record(sub) for sub in subs)
+    )
 
 
 async def publish_idmaps(

@@ -43,8 +43,9 @@ def subscription_from_record(key: bytes, value: bytes | None) -> Subscription | 
         raise ConfigError([f"{prefix}: value is not UTF-8 JSON ({type(exc).__name__})"]) from None
     sub = validate_wire_entry(raw, prefix)
     if sub.base_code != base_code:
-        raise ConfigError([f"{prefix} ({sub.base_code}): baseCode: {show(sub.base_code)} does not match "
-                           "the record key"])
+        raise ConfigError(
+            [f"{prefix} ({sub.base_code}): baseCode: {show(sub.base_code)} does not match the record key"]
+        )
     return sub
 
 

@@ -1,7 +1,7 @@
 """Kafka headers of the event topics: push copies, quarantine records, dead letters and replays.
 
-Headers carry what the value must not (SPEC.md's envelope is exact): the stable event id, routing tags, and why
-an event was set aside. One module writes and reads them all, so the dead-letter format and its inverse in
+Headers carry what the value must not (SPEC.md's envelope is exact): the stable event id, routing tags, and
+why an event was set aside. One module writes and reads them all, so the dead-letter format and its inverse in
 replay cannot drift apart.
 """
 
@@ -66,7 +66,7 @@ def dead_letter_headers(dead: DeadLetter, original: RawHeaders) -> Headers:
 
 
 def replay_headers(dead_headers: RawHeaders, where: str, replay_at: float) -> Headers:
-    """A dead letter's original tags (eventId, dataArea, changeId) plus where it died and when it came back."""
+    """A dead letter's own tags (eventId, dataArea, changeId) plus where it died and when it came back."""
     kept = [(k, v) for k, v in (dead_headers or ()) if k not in DEAD_HEADERS and k not in REPLAY_HEADERS]
     source = dict(dead_headers or ()).get("source", where.encode())
     return [*kept, (REPLAY_OF, source), (REPLAY_AT, repr(replay_at).encode())]

@@ -74,4 +74,3 @@ def create_app(settings: Settings | None = None) -> faust.App:
     install_pages(app, runtime)
     app.runtime = runtime  # type: ignore[attr-defined]
     return app
-

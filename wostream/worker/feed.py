@@ -18,6 +18,7 @@ from wostream.records.fold import Apply, Fold
 
 log = logging.getLogger(__name__)
 
+
 class ConfigFeed:
     def __init__(self, settings: Settings, directory: Directory) -> None:
         self.settings = settings

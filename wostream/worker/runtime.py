@@ -63,7 +63,9 @@ class Runtime(Service):
         self.directory.listeners.append(self._on_directory_change)
         self.handoff.start(self._producer)
         self.ice.start()
-        self.delivery = DeliveryEngine(self.settings, self.directory, self._producer, self.ice.push, self.stats)
+        self.delivery = DeliveryEngine(
+            self.settings, self.directory, self._producer, self.ice.push, self.stats
+        )
         await self.delivery.start()
         self.ready.set()
         log.info("wostream worker ready")

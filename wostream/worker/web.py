@@ -24,7 +24,7 @@ def subscribers_view(runtime: Runtime) -> list[dict[str, Any]]:
                 "baseCode": base_code,
                 "name": sub.name,
                 "enabled": sub.enabled,
-            "paused": sub.paused,
+                "paused": sub.paused,
                 "online": runtime.directory.online(base_code),
                 "delivered": s.delivered,
                 "failures": s.failures,
@@ -50,9 +50,17 @@ def _row(s: dict[str, Any]) -> str:
     state = "paused" if s["paused"] else ("online" if s["online"] else "offline")
     if not s["enabled"]:
         state = "disabled"
-    cells = [s["baseCode"], s["name"], f'<span class="{"on" if s["online"] else "off"}">{state}</span>',
-             s["delivered"], s["failures"], s["retrying"], s["dead"], s["latencyP99Ms"] or "",
-             f'{s["lastError"] or ""} {s["lastErrorAt"] or ""}']
+    cells = [
+        s["baseCode"],
+        s["name"],
+        f'<span class="{"on" if s["online"] else "off"}">{state}</span>',
+        s["delivered"],
+        s["failures"],
+        s["retrying"],
+        s["dead"],
+        s["latencyP99Ms"] or "",
+        f"{s['lastError'] or ''} {s['lastErrorAt'] or ''}",
+    ]
     tds = (f"<td>{c if i == 2 else html.escape(str(c))}</td>" for i, c in enumerate(cells))
     return "<tr>" + "".join(tds) + "</tr>"
 
@@ -80,10 +88,12 @@ def install_pages(app: faust.App, runtime: Runtime) -> None:
     @app.page("/errors")
     class Errors(View):
         async def get(self, request: Request) -> Response:
-            return self.json({
-                "quarantine": list(runtime.stats.recent_quarantine),
-                "config": list(reversed(runtime.directory.errors)),
-            })
+            return self.json(
+                {
+                    "quarantine": list(runtime.stats.recent_quarantine),
+                    "config": list(reversed(runtime.directory.errors)),
+                }
+            )
 
     @app.page("/drift")
     class DriftPage(View):

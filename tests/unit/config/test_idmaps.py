@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from wostream.config.errors import ConfigError
 from wostream.config.idmaps import (
     MAX_REPORTED_ERRORS,
     IdMapEntry,
@@ -17,7 +18,6 @@ from wostream.config.idmaps import (
     iter_idmap_file,
     validate_idmap_file,
 )
-from wostream.config.errors import ConfigError
 from wostream.core.models import IdKind
 
 DEMO = Path(__file__).resolve().parents[3] / "wostream" / "dev" / "demo"
@@ -48,13 +48,18 @@ def test_example_files_hold_the_same_maps(name: str) -> None:
 
 
 def test_csv_columns_in_any_order_bom_blanks_and_tombstones(tmp_path: Path) -> None:
-    path = write(tmp_path, "m.csv", """\
+    path = write(
+        tmp_path,
+        "m.csv",
+        """\
         kind,eId,baseCode,id
         house, H-1 ,HRZDWYWHXT, 408325
 
         customer,,HRZDWYWHXT,110640113
         employee,"E,2",DEMOB,94781
-        """, encoding="utf-8-sig")
+        """,
+        encoding="utf-8-sig",
+    )
     assert list(iter_idmap_file(path)) == [
         IdMapEntry(HRZ, IdKind.HOUSE, "408325", "H-1"),
         IdMapEntry(HRZ, IdKind.CUSTOMER, "110640113", None),  # empty eId: remove the mapping
@@ -63,7 +68,10 @@ def test_csv_columns_in_any_order_bom_blanks_and_tombstones(tmp_path: Path) -> N
 
 
 def test_csv_every_bad_row_is_listed_with_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "bad.csv", """\
+    path = write(
+        tmp_path,
+        "bad.csv",
+        """\
         baseCode,kind,id,eId
         HRZDWYWHXT,community,139912543382896,C1
         HRZDWYWHXT,room,1,R1
@@ -71,14 +79,18 @@ def test_csv_every_bad_row_is_listed_with_its_line(tmp_path: Path) -> None:
         HRZDWYWHXT,house,408325
         HRZDWYWHXT,customer,110640113,C1,extra
         HRZDWYWHXT,employee,94781,E1
-        """)
+        """,
+    )
     p = str(path)
-    assert validate_idmap_file(path) == (2, [
-        f'{p}: line 3: kind: "room" is not one of {KIND_LIST}',
-        f'{p}: line 4: baseCode: "HR Z" is not a baseCode (1-64 of A-Z a-z 0-9 _ -); id: required',
-        f"{p}: line 5: expected 4 fields, got 3",
-        f"{p}: line 6: expected 4 fields, got 5",
-    ])
+    assert validate_idmap_file(path) == (
+        2,
+        [
+            f'{p}: line 3: kind: "room" is not one of {KIND_LIST}',
+            f'{p}: line 4: baseCode: "HR Z" is not a baseCode (1-64 of A-Z a-z 0-9 _ -); id: required',
+            f"{p}: line 5: expected 4 fields, got 3",
+            f"{p}: line 6: expected 4 fields, got 5",
+        ],
+    )
     stream = iter_idmap_file(path)
     assert next(stream) == IdMapEntry(HRZ, IdKind.COMMUNITY, "139912543382896", "C1")
     with pytest.raises(IdMapError) as info:
@@ -91,14 +103,20 @@ def test_csv_every_bad_row_is_listed_with_its_line(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("", "line 1: the header must name the columns baseCode,kind,id,eId (got )"),
-        ("baseCode,kind,id\nA,house,1\n", "line 1: the header must name the columns baseCode,kind,id,eId "
-                                          "(got baseCode,kind,id)"),
-        ("HRZDWYWHXT,house,408325,H1\n", "line 1: the header must name the columns baseCode,kind,id,eId "
-                                         "(got HRZDWYWHXT,house,408325,H1)"),
-        ("baseCode,kind,id,eId\nA,house,\"1\n", "line 2: malformed CSV (unexpected end of data)"),
+        (
+            "baseCode,kind,id\nA,house,1\n",
+            "line 1: the header must name the columns baseCode,kind,id,eId (got baseCode,kind,id)",
+        ),
+        (
+            "HRZDWYWHXT,house,408325,H1\n",
+            "line 1: the header must name the columns baseCode,kind,id,eId (got HRZDWYWHXT,house,408325,H1)",
+        ),
+        ('baseCode,kind,id,eId\nA,house,"1\n', "line 2: malformed CSV (unexpected end of data)"),
         ('"baseCode,kind,id,eId\n', "line 1: malformed CSV (unexpected end of data)"),
-        ("baseCode,baseCode,id,eId\n", "line 1: the header must name the columns baseCode,kind,id,eId "
-                                       "(got baseCode,baseCode,id,eId)"),
+        (
+            "baseCode,baseCode,id,eId\n",
+            "line 1: the header must name the columns baseCode,kind,id,eId (got baseCode,baseCode,id,eId)",
+        ),
     ],
 )
 def test_csv_file_level_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -123,7 +141,9 @@ def test_reported_errors_are_capped(tmp_path: Path) -> None:
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     assert validate_idmap_file(tmp_path / "m.json") == (
-        0, [f"{tmp_path / 'm.json'}: unknown id-map format .json (expected .csv, .yaml or .yml)"])
+        0,
+        [f"{tmp_path / 'm.json'}: unknown id-map format .json (expected .csv, .yaml or .yml)"],
+    )
     missing = tmp_path / "missing.csv"
     assert validate_idmap_file(missing) == (0, [f"{missing}: cannot read (No such file or directory)"])
     with pytest.raises(IdMapError):
@@ -154,7 +174,10 @@ def test_a_large_csv_is_streamed(tmp_path: Path) -> None:
 
 
 def test_yaml_keeps_ids_as_written_and_null_is_a_tombstone(tmp_path: Path) -> None:
-    path = write(tmp_path, "m.yml", """\
+    path = write(
+        tmp_path,
+        "m.yml",
+        """\
         idmaps:
           HRZDWYWHXT:
             house:
@@ -162,7 +185,8 @@ def test_yaml_keeps_ids_as_written_and_null_is_a_tombstone(tmp_path: Path) -> No
               408326: ~
               408327:
             community: {139912543382896: 12}
-        """)
+        """,
+    )
     assert list(iter_idmap_file(path)) == [
         IdMapEntry(HRZ, IdKind.HOUSE, "0408325", "H-1"),
         IdMapEntry(HRZ, IdKind.HOUSE, "408326", None),
@@ -172,7 +196,10 @@ def test_yaml_keeps_ids_as_written_and_null_is_a_tombstone(tmp_path: Path) -> No
 
 
 def test_yaml_every_error_is_listed_with_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "bad.yaml", """\
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        """\
         idmaps:
           HRZDWYWHXT:
             house:
@@ -189,18 +216,22 @@ def test_yaml_every_error_is_listed_with_its_line(tmp_path: Path) -> None:
               "1": C-1
           DEMOB: just text
         extra: 1
-        """)
+        """,
+    )
     p = str(path)
-    assert validate_idmap_file(path) == (0, [
-        f'{p}: line 5: HRZDWYWHXT.house: duplicate key "408325" (first on line 4)',
-        f'{p}: line 7: kind: "room" is not one of {KIND_LIST}',
-        f"{p}: line 8: HRZDWYWHXT.customer: must be a mapping of our id to their id",
-        f"{p}: line 10: eId: must be a single id or null",
-        f"{p}: line 11: id: required",
-        f'{p}: line 14: baseCode: "HR Z" is not a baseCode (1-64 of A-Z a-z 0-9 _ -)',
-        f"{p}: line 15: DEMOB: must be a mapping of kind to ids",
-        f'{p}: line 16: unknown key "extra" (expected idmaps)',
-    ])
+    assert validate_idmap_file(path) == (
+        0,
+        [
+            f'{p}: line 5: HRZDWYWHXT.house: duplicate key "408325" (first on line 4)',
+            f'{p}: line 7: kind: "room" is not one of {KIND_LIST}',
+            f"{p}: line 8: HRZDWYWHXT.customer: must be a mapping of our id to their id",
+            f"{p}: line 10: eId: must be a single id or null",
+            f"{p}: line 11: id: required",
+            f'{p}: line 14: baseCode: "HR Z" is not a baseCode (1-64 of A-Z a-z 0-9 _ -)',
+            f"{p}: line 15: DEMOB: must be a mapping of kind to ids",
+            f'{p}: line 16: unknown key "extra" (expected idmaps)',
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,9 +241,11 @@ def test_yaml_every_error_is_listed_with_its_line(tmp_path: Path) -> None:
         ("- a\n", "line 1: the top level: must be a mapping with one key, idmaps"),
         ("other: {}\n", 'line 1: unknown key "other" (expected idmaps)'),
         ("idmaps: [1]\n", "line 1: idmaps: must be a mapping of baseCode to kinds"),
-        ("idmaps: {a: [\n",
-         "line 2: invalid YAML: while parsing a flow node, expected the node content, "
-         "but found '<stream end>'"),
+        (
+            "idmaps: {a: [\n",
+            "line 2: invalid YAML: while parsing a flow node, expected the node content, "
+            "but found '<stream end>'",
+        ),
     ],
 )
 def test_yaml_file_level_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -223,5 +256,7 @@ def test_yaml_file_level_errors(tmp_path: Path, text: str, message: str) -> None
 
 def test_yaml_without_idmaps_key(tmp_path: Path) -> None:
     path = write(tmp_path, "m.yaml", "other: {}\n")
-    assert validate_idmap_file(path)[1] == [f'{path}: line 1: unknown key "other" (expected idmaps)',
-                                             f"{path}: idmaps: required"]
+    assert validate_idmap_file(path)[1] == [
+        f'{path}: line 1: unknown key "other" (expected idmaps)',
+        f"{path}: idmaps: required",
+    ]

@@ -97,10 +97,12 @@ def test_env_expansion_inside_a_longer_value() -> None:
 
 
 def test_scalars_are_kept_as_written() -> None:
-    (sub,) = parse(entry("enabled: false", drop=("changeIds", "scope", "dataAreas"))
-                   + "    changeIds: [1, 10, 8]\n"
-                   + "    scope: {organIds: [0671024], communityIds: [139912543382896]}\n"
-                   + "    dataAreas: [10008, yes]\n")
+    (sub,) = parse(
+        entry("enabled: false", drop=("changeIds", "scope", "dataAreas"))
+        + "    changeIds: [1, 10, 8]\n"
+        + "    scope: {organIds: [0671024], communityIds: [139912543382896]}\n"
+        + "    dataAreas: [10008, yes]\n"
+    )
     assert sub.change_ids == {"1", "10", "8"}
     assert sub.data_areas == {"10008", "yes"}  # not the boolean True
     assert sub.organ_ids == {"0671024"}  # not the octal integer 225812
@@ -211,16 +213,26 @@ def test_every_error_of_a_bad_file_is_listed() -> None:
     [
         ("", ['the top level must be a mapping with a "subscribers" list']),
         ("- baseCode: X\n", ['the top level must be a mapping with a "subscribers" list']),
-        ("subscriber: []\n",
-         ['subscriber: unknown key (did you mean "subscribers"?)', "subscribers: required"]),
+        (
+            "subscriber: []\n",
+            ['subscriber: unknown key (did you mean "subscribers"?)', "subscribers: required"],
+        ),
         ("other: 1\n", ["other: unknown key", "subscribers: required"]),
         ("subscribers: {}\n", ["subscribers: must be a list of subscriber entries"]),
-        ("subscribers: [\n",
-         ["invalid YAML: while parsing a flow node, expected the node content, but found '<stream end>' "
-          "(line 2, column 1)"]),
-        ("a: 1\n---\nb: 2\n",
-         ["invalid YAML: expected a single document in the stream, but found another document "
-          "(line 2, column 1)"]),
+        (
+            "subscribers: [\n",
+            [
+                "invalid YAML: while parsing a flow node, expected the node content, "
+                "but found '<stream end>' (line 2, column 1)"
+            ],
+        ),
+        (
+            "a: 1\n---\nb: 2\n",
+            [
+                "invalid YAML: expected a single document in the stream, but found another document "
+                "(line 2, column 1)"
+            ],
+        ),
     ],
 )
 def test_file_level_errors(text: str, messages: list[str]) -> None:
@@ -241,19 +253,25 @@ P = f"{SRC}: subscribers[0] (HRZDWYWHXT)"
         (entry(drop=("scope",)), 'scope: required (organIds: ["*"] means all organisations)'),
         (entry('scope: {organIds: [" 1"]}', drop=("scope",)), 'scope.organIds: " 1" is not an id'),
         (entry("scope: {communityIds: x}", drop=("scope",)), "scope.communityIds: must be a list"),
-        (entry('scope: {organIds: ["*", "1"]}', drop=("scope",)),
-         'scope.organIds: "*" must be the only item'),
+        (
+            entry('scope: {organIds: ["*", "1"]}', drop=("scope",)),
+            'scope.organIds: "*" must be the only item',
+        ),
         (entry('changeIds: ["0"]', drop=("changeIds",)), f'changeIds: "0" {NOT_A_KIND}'),
         (entry('changeIds: ["01"]', drop=("changeIds",)), f'changeIds: "01" {NOT_A_KIND}'),
         (entry("name: {a: 1}"), "name: must be a string"),
         (entry('mask: [""]'), f'mask: "" {NOT_A_PATH}'),
         (entry('mask: ["a[][]"]'), f'mask: "a[][]" {NOT_A_PATH}'),
-        (entry("retry: {attempts: x, initial: 1s, max: 1s}"),
-         'retry.attempts: "x" must be a whole number ≥ 1'),
+        (
+            entry("retry: {attempts: x, initial: 1s, max: 1s}"),
+            'retry.attempts: "x" must be a whole number ≥ 1',
+        ),
         (entry("retry: {attempts: 1, initial: 0s, max: 1s}"), f'retry.initial: "0s" {NOT_A_DURATION}'),
         (entry("retry: {attempts: 1, initial: 1s, max: 1d}"), f'retry.max: "1d" {NOT_A_DURATION}'),
-        (entry("secretHash: x", drop=("secretHash",)),
-         "secretHash: is not a hash made by wostream (pbkdf2_sha256$<iterations>$<salt>$<hash>)"),
+        (
+            entry("secretHash: x", drop=("secretHash",)),
+            "secretHash: is not a hash made by wostream (pbkdf2_sha256$<iterations>$<salt>$<hash>)",
+        ),
     ],
 )
 def test_one_error_each(text: str, message: str) -> None:
@@ -280,8 +298,14 @@ def test_public_view_has_no_secret_hash() -> None:
     view = public_view(sub)
     assert "secretHash" not in view and HASH not in json.dumps(view)
     assert view == {
-        "baseCode": "HRZDWYWHXT", "name": "HRZDWYWHXT", "dataAreas": ["fwwt"], "changeIds": ["1"],
-        "scope": {"organIds": ["671024"], "communityIds": []}, "mask": [], "enabled": True, "paused": False,
+        "baseCode": "HRZDWYWHXT",
+        "name": "HRZDWYWHXT",
+        "dataAreas": ["fwwt"],
+        "changeIds": ["1"],
+        "scope": {"organIds": ["671024"], "communityIds": []},
+        "mask": [],
+        "enabled": True,
+        "paused": False,
     }
 
 

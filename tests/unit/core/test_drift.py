@@ -9,7 +9,11 @@ from wostream.core.drift import MAX_NAMES, OTHER, Drift
 from wostream.core.models import IdKind
 
 HEADER = {
-    "serviceOrderId": "1", "serviceOrderCode": "c", "templateId": "t", "busiTypeId": "b", "organId": "o"
+    "serviceOrderId": "1",
+    "serviceOrderCode": "c",
+    "templateId": "t",
+    "busiTypeId": "b",
+    "organId": "o",
 }
 KIND_4 = {**HEADER, "evalue": "4", "evaluator": "x", "evaluateTime": "20190802190338"}
 
@@ -18,7 +22,12 @@ def test_catalogue_lists_the_ten_kinds_with_header_first() -> None:
     assert catalogue.change_ids() == tuple(str(i) for i in range(1, 11))
     for spec in catalogue.kinds().values():
         assert [f.name for f in spec.fields[:6]] == [
-            "serviceOrderId", "serviceOrderCode", "templateId", "templateDifId", "busiTypeId", "organId"
+            "serviceOrderId",
+            "serviceOrderCode",
+            "templateId",
+            "templateDifId",
+            "busiTypeId",
+            "organId",
         ]
         assert spec.name_en and spec.name_zh and spec.group in {"workflow", "extension"}
     assert [c for c in catalogue.change_ids() if not catalogue.is_supported(c)] == ["8"]
@@ -53,14 +62,29 @@ def test_missing_unknown_and_variant_are_counted_per_field() -> None:
     drift.observe("4", body)
     drift.observe("4", body)
     assert drift.snapshot()["4"] == {
-        "events": 2, "missing": {"evaluator": 2}, "unknown": {"orderKey": 2}, "variant": {"EVALUE ": 2}
+        "events": 2,
+        "missing": {"evaluator": 2},
+        "unknown": {"orderKey": 2},
+        "variant": {"EVALUE ": 2},
     }
 
 
 def test_optional_and_filled_by_us_fields_are_not_missing() -> None:
     drift = Drift()
-    drift.observe("6", {**HEADER, "trackId": "t", "trackCode": "c", "userId": "u", "userName": "n",
-                        "planRelieveTime": "", "hangremark": "", "hangStatus": "1", "factRelieveHang": ""})
+    drift.observe(
+        "6",
+        {
+            **HEADER,
+            "trackId": "t",
+            "trackCode": "c",
+            "userId": "u",
+            "userName": "n",
+            "planRelieveTime": "",
+            "hangremark": "",
+            "hangStatus": "1",
+            "factRelieveHang": "",
+        },
+    )
     snap = drift.snapshot()["6"]
     assert snap["missing"] == {}  # eCommunityId / eUserId are ours to fill, templateDifId is optional
     assert snap["variant"] == {"planRelieveTime": 1}

@@ -41,7 +41,11 @@ def test_rules_come_from_the_catalogue() -> None:
 def test_community_and_house_are_appended_under_canonical_names() -> None:
     out = enrich({"communityId": "c1", "houseId": "h1", "x": 1}, "1", SUB, ALL)
     assert list(out.items()) == [
-        ("communityId", "c1"), ("houseId", "h1"), ("x", 1), ("eCommunityId", "EC1"), ("eHouseId", "EH1")
+        ("communityId", "c1"),
+        ("houseId", "h1"),
+        ("x", 1),
+        ("eCommunityId", "EC1"),
+        ("eHouseId", "EH1"),
     ]
 
 
@@ -78,7 +82,11 @@ def test_lenient_source_and_existing_target_spelling() -> None:
 
 def test_person_fields_of_kinds_2_and_9() -> None:
     body = {
-        "userType": "1", "currentUserId": "u1", "transportUserId": "u2", "requserId": "u1", "taruserId": "u2"
+        "userType": "1",
+        "currentUserId": "u1",
+        "transportUserId": "u2",
+        "requserId": "u1",
+        "taruserId": "u2",
     }
     out = enrich(body, "2", SUB, ALL)
     assert out["currentEuserId"] == "CUST-u1"  # by userType when present

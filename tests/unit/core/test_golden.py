@@ -32,8 +32,17 @@ def sub(
     mask: tuple[str, ...] = (),
     enabled: bool = True,
 ) -> Subscription:
-    return Subscription(code, code, "hash", frozenset(areas), frozenset(change_ids), frozenset(organs),
-                        frozenset(communities), mask, enabled)
+    return Subscription(
+        code,
+        code,
+        "hash",
+        frozenset(areas),
+        frozenset(change_ids),
+        frozenset(organs),
+        frozenset(communities),
+        mask,
+        enabled,
+    )
 
 
 def _maps(code: str, entries: dict[IdKind, dict[str, str]]) -> IdMaps:
@@ -49,20 +58,31 @@ SETS: dict[str, tuple[list[Subscription], IdMaps]] = {
     "organ-a": ([sub("A", {"fwwt"}, {"1", "2", "3", "5"}, {"671024"})], IdMaps()),
     # Everything, with id maps and masks that hit variant spellings (`hangRemark `) and array entries.
     "wildcard-enriched": (
-        [sub("W", {WILDCARD}, {WILDCARD}, {WILDCARD},
-             mask=("contactTel", "currentUser[].userTel", "reqVariables[].attrValue", "hangremark"))],
-        _maps("W", {
-            IdKind.COMMUNITY: {COMMUNITY: "W-COM"},
-            IdKind.HOUSE: {"408325": "W-HOUSE"},
-            IdKind.CUSTOMER: {"110640113": "W-CUST"},
-            IdKind.EMPLOYEE: {"94781": "W-EMP", "转单人": "W-REQ", "追记人": "W-NOTE"},
-        }),
+        [
+            sub(
+                "W",
+                {WILDCARD},
+                {WILDCARD},
+                {WILDCARD},
+                mask=("contactTel", "currentUser[].userTel", "reqVariables[].attrValue", "hangremark"),
+            )
+        ],
+        _maps(
+            "W",
+            {
+                IdKind.COMMUNITY: {COMMUNITY: "W-COM"},
+                IdKind.HOUSE: {"408325": "W-HOUSE"},
+                IdKind.CUSTOMER: {"110640113": "W-CUST"},
+                IdKind.EMPLOYEE: {"94781": "W-EMP", "转单人": "W-REQ", "追记人": "W-NOTE"},
+            },
+        ),
     ),
     # A community-scoped subscriber beside ones that must never receive anything.
     "community-mixed": (
         [
-            sub("C", {"fwwt"}, {WILDCARD}, communities={COMMUNITY},
-                mask=("userName", "currentUser.userName")),
+            sub(
+                "C", {"fwwt"}, {WILDCARD}, communities={COMMUNITY}, mask=("userName", "currentUser.userName")
+            ),
             sub("A", {"fwwt"}, {"1", "2", "3", "5"}, {"671024"}),
             sub("D", {WILDCARD}, {WILDCARD}, {WILDCARD}, enabled=False),
             sub("E", {"fwwt"}, {WILDCARD}),

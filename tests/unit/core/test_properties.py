@@ -26,10 +26,30 @@ AREAS = ["fwwt", "10008", "other"]
 CHANGE_IDS = [str(i) for i in range(1, 11)]
 ORGANS = ["671024", "o1", "o2"]
 COMMUNITIES = ["c1", "c2"]
-KEYS = ["contactTel", "contacttel ", "CONTACTTEL", "userTel", "UserTel ", "userId", "userid", "userName",
-        "remark", "x", "userType"]
-MASKS = ["contactTel", "currentUser[].userTel", "currentUser.userName", "supUser[].userId", "remark",
-         "x.userTel", "userTel", "currentUser[].eUserId", "eCommunityId"]
+KEYS = [
+    "contactTel",
+    "contacttel ",
+    "CONTACTTEL",
+    "userTel",
+    "UserTel ",
+    "userId",
+    "userid",
+    "userName",
+    "remark",
+    "x",
+    "userType",
+]
+MASKS = [
+    "contactTel",
+    "currentUser[].userTel",
+    "currentUser.userName",
+    "supUser[].userId",
+    "remark",
+    "x.userTel",
+    "userTel",
+    "currentUser[].eUserId",
+    "eCommunityId",
+]
 
 
 def _with_wildcard(values: list[str]) -> st.SearchStrategy[frozenset[str]]:
@@ -61,8 +81,13 @@ field_values = st.one_of(scalars, leaf_objects, st.lists(st.one_of(leaf_objects,
 def events(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
     """A routable raw event and what the oracle needs to know about it."""
     body: dict[str, Any] = {"serviceOrderId": draw(st.sampled_from(["1", "2", 3]))}
-    body.update(draw(st.dictionaries(st.sampled_from([*KEYS, "currentUser", "currentuser", "supUser"]),
-                                     field_values, max_size=6)))
+    body.update(
+        draw(
+            st.dictionaries(
+                st.sampled_from([*KEYS, "currentUser", "currentuser", "supUser"]), field_values, max_size=6
+            )
+        )
+    )
     organ = draw(st.none() | st.sampled_from(ORGANS))
     community = draw(st.none() | st.sampled_from(COMMUNITIES))
     if organ is not None:
@@ -83,9 +108,15 @@ def events(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
 
 idmaps = st.builds(
     lambda entries: _maps(entries),
-    st.lists(st.tuples(st.sampled_from([f"S{i}" for i in range(12)]), st.sampled_from(list(IdKind)),
-                       st.sampled_from(["1", "2", "94781", "c1", "c2"]), st.text(min_size=1, max_size=5)),
-             max_size=10),
+    st.lists(
+        st.tuples(
+            st.sampled_from([f"S{i}" for i in range(12)]),
+            st.sampled_from(list(IdKind)),
+            st.sampled_from(["1", "2", "94781", "c1", "c2"]),
+            st.text(min_size=1, max_size=5),
+        ),
+        max_size=10,
+    ),
 )
 
 
@@ -101,7 +132,7 @@ def _covers(values: frozenset[str], value: str) -> bool:
 
 
 def _verdict(s: Subscription, facts: dict[str, Any]) -> str:
-    """"receive", "unscoped" or "no" for one subscription, straight from the contract."""
+    """ "receive", "unscoped" or "no" for one subscription, straight from the contract."""
     if not s.enabled or facts["change_id"] == "8":
         return "no"
     if not (_covers(s.data_areas, facts["area"]) and _covers(s.change_ids, facts["change_id"])):
@@ -163,8 +194,9 @@ def test_deliveries_match_the_oracle_and_masks_hold(
 
 @SETTINGS
 @given(subs=subscriptions, event=events(), maps=idmaps, seed=st.randoms(use_true_random=False))
-def test_routing_is_deterministic(subs: list[Subscription], event: tuple[bytes, dict[str, Any]], maps: IdMaps,
-                                  seed: Any) -> None:
+def test_routing_is_deterministic(
+    subs: list[Subscription], event: tuple[bytes, dict[str, Any]], maps: IdMaps, seed: Any
+) -> None:
     raw, _ = event
     first = route(raw, None, SubscriptionIndex(subs), maps)
     # Same subscriptions in another order (keeping which duplicate comes last) must not change anything.
@@ -182,13 +214,25 @@ def _assert_handled(result: RouteResult) -> None:
         assert all(isinstance(r, str) and r.strip() and "\n" not in r for r in result.quarantine)
 
 
-EVERYTHING = SubscriptionIndex([
-    Subscription("ALL", "all", "h", frozenset({WILDCARD}), frozenset({WILDCARD}), frozenset({WILDCARD}),
-                 mask=("contactTel",)),
-    Subscription("ORG", "org", "h", frozenset({WILDCARD}), frozenset({WILDCARD}), frozenset({"671024"})),
-])
+EVERYTHING = SubscriptionIndex(
+    [
+        Subscription(
+            "ALL",
+            "all",
+            "h",
+            frozenset({WILDCARD}),
+            frozenset({WILDCARD}),
+            frozenset({WILDCARD}),
+            mask=("contactTel",),
+        ),
+        Subscription("ORG", "org", "h", frozenset({WILDCARD}), frozenset({WILDCARD}), frozenset({"671024"})),
+    ]
+)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=10,
@@ -209,8 +253,12 @@ def test_truncated_examples_never_raise(example: Path, cut: int) -> None:
 
 
 @SETTINGS
-@given(change_id=json_values | st.sampled_from(["1", "8", 8, "10"]), area=json_values, data=json_values,
-       extra=st.dictionaries(st.text(max_size=5), json_values, max_size=3))
+@given(
+    change_id=json_values | st.sampled_from(["1", "8", 8, "10"]),
+    area=json_values,
+    data=json_values,
+    extra=st.dictionaries(st.text(max_size=5), json_values, max_size=3),
+)
 def test_wrong_types_never_raise(change_id: Any, area: Any, data: Any, extra: dict[str, Any]) -> None:
     raw = simplejson.dumps({**extra, "changeId": change_id, "dataArea": area, "data": data}).encode()
     _assert_handled(route(raw, None, EVERYTHING, IdMaps()))
@@ -237,8 +285,13 @@ def test_deep_nesting_never_raises(depth: int, as_string: bool) -> None:
 @settings(max_examples=4, deadline=None, database=None)
 @given(size=st.sampled_from([1_000_000, MAX_EVENT_BYTES - 200, MAX_EVENT_BYTES + 1, 3 * MAX_EVENT_BYTES]))
 def test_huge_strings_never_raise(size: int) -> None:
-    raw = simplejson.dumps({"changeId": "1", "dataArea": "fwwt",
-                            "data": {"serviceOrderId": "1", "organId": "671024", "x": "a" * size}}).encode()
+    raw = simplejson.dumps(
+        {
+            "changeId": "1",
+            "dataArea": "fwwt",
+            "data": {"serviceOrderId": "1", "organId": "671024", "x": "a" * size},
+        }
+    ).encode()
     result = route(raw, None, EVERYTHING, IdMaps())
     _assert_handled(result)
     assert bool(result.deliveries) == (len(raw) <= MAX_EVENT_BYTES)

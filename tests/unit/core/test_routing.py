@@ -25,8 +25,14 @@ def sub(
     **kw: Any,
 ) -> Subscription:
     return Subscription(
-        code, code, "hash", frozenset(areas), frozenset(change_ids), frozenset(organs),
-        frozenset(communities), **kw,
+        code,
+        code,
+        "hash",
+        frozenset(areas),
+        frozenset(change_ids),
+        frozenset(organs),
+        frozenset(communities),
+        **kw,
     )
 
 
@@ -48,14 +54,16 @@ def decoded(envelope_bytes: bytes) -> tuple[list[str], dict[str, Any]]:
 
 
 def test_candidates_cover_exact_and_wildcard_buckets() -> None:
-    index = SubscriptionIndex([
-        sub("EXACT"),
-        sub("ANY_AREA", areas=(WILDCARD,)),
-        sub("ANY_KIND", change_ids=(WILDCARD,)),
-        sub("ANY", areas=(WILDCARD, "fwwt"), change_ids=("1", WILDCARD)),
-        sub("OTHER_AREA", areas=("10008",)),
-        sub("OTHER_KIND", change_ids=("4",)),
-    ])
+    index = SubscriptionIndex(
+        [
+            sub("EXACT"),
+            sub("ANY_AREA", areas=(WILDCARD,)),
+            sub("ANY_KIND", change_ids=(WILDCARD,)),
+            sub("ANY", areas=(WILDCARD, "fwwt"), change_ids=("1", WILDCARD)),
+            sub("OTHER_AREA", areas=("10008",)),
+            sub("OTHER_KIND", change_ids=("4",)),
+        ]
+    )
     assert [s.base_code for s in index.candidates("fwwt", "1")] == ["ANY", "ANY_AREA", "ANY_KIND", "EXACT"]
     assert [s.base_code for s in index.candidates("10008", "1")] == ["ANY", "ANY_AREA", "OTHER_AREA"]
     assert [s.base_code for s in index.candidates("fwwt", "4")] == ["ANY", "ANY_KIND", "OTHER_KIND"]
@@ -98,16 +106,25 @@ def test_candidates_do_not_grow_with_subscriptions_that_cannot_match() -> None:
         (("671024",), (), None, None, None),
     ],
 )
-def test_scope(organs: tuple[str, ...], communities: tuple[str, ...], organ_id: str | None,
-               community_id: str | None, expected: bool | None) -> None:
+def test_scope(
+    organs: tuple[str, ...],
+    communities: tuple[str, ...],
+    organ_id: str | None,
+    community_id: str | None,
+    expected: bool | None,
+) -> None:
     assert in_scope(sub("S", organs=organs, communities=communities), organ_id, community_id) is expected
 
 
 def test_event_without_scope_ids_is_quarantined_for_scoped_subscribers_only() -> None:
-    index = SubscriptionIndex([
-        sub("WILD", organs=(WILDCARD,)), sub("ORG"), sub("COM", organs=(), communities=("1",)),
-        sub("EMPTY", organs=()),
-    ])
+    index = SubscriptionIndex(
+        [
+            sub("WILD", organs=(WILDCARD,)),
+            sub("ORG"),
+            sub("COM", organs=(), communities=("1",)),
+            sub("EMPTY", organs=()),
+        ]
+    )
     result = route(raw({"serviceOrderId": "1"}), None, index, IdMaps())
     assert codes(result) == ["WILD"]
     assert result.quarantine == (
@@ -158,7 +175,9 @@ def test_each_copy_gets_its_own_ids_and_masks() -> None:
     result = route(raw(), None, index, idmaps)
     (_, a), (_, b) = (decoded(d.envelope) for d in result.deliveries)
     assert a == {
-        "serviceOrderId": BODY["serviceOrderId"], "communityId": BODY["communityId"], "eCommunityId": "A-COM"
+        "serviceOrderId": BODY["serviceOrderId"],
+        "communityId": BODY["communityId"],
+        "eCommunityId": "A-COM",
     }
     assert b == {**BODY, "eCommunityId": "B-COM"}
 

@@ -16,8 +16,12 @@ HASH = hash_secret("s", iterations=1000)
 
 def sub(base_code: str = "S1", **kw: object) -> Subscription:
     fields: dict[str, object] = dict(
-        base_code=base_code, name=base_code, secret_hash=HASH, data_areas=frozenset({"fwwt"}),
-        change_ids=frozenset({"1"}), organ_ids=frozenset({"*"}),
+        base_code=base_code,
+        name=base_code,
+        secret_hash=HASH,
+        data_areas=frozenset({"fwwt"}),
+        change_ids=frozenset({"1"}),
+        organ_ids=frozenset({"*"}),
     )
     fields.update(kw)
     return Subscription(**fields)  # type: ignore[arg-type]

@@ -41,14 +41,27 @@ def test_fold_puts_and_deletes() -> None:
     [
         (b"\xff", b"x", "id-map record: key or value is not UTF-8"),
         (b"A\x1fhouse\x1f1", b"\xff", "id-map record: key or value is not UTF-8"),
-        (b"A\x1fhouse", b"x",
-         "id-map record 'A\\x1fhouse': key must be baseCode, kind and id separated by \\x1f"),
-        (b"A\x1fhouse\x1f1", b"",
-         "id-map record 'A\\x1fhouse\\x1f1': empty value (a removal is a null value)"),
-        (b"A\x1froom\x1f1", b"x",
-         f"id-map record 'A\\x1froom\\x1f1': kind: \"room\" is not one of {KIND_LIST}"),
-        (b"A B\x1fhouse\x1f", b"x", "id-map record 'A B\\x1fhouse\\x1f': baseCode: \"A B\" is not a baseCode "
-                                    "(1-64 of A-Z a-z 0-9 _ -); id: required"),
+        (
+            b"A\x1fhouse",
+            b"x",
+            "id-map record 'A\\x1fhouse': key must be baseCode, kind and id separated by \\x1f",
+        ),
+        (
+            b"A\x1fhouse\x1f1",
+            b"",
+            "id-map record 'A\\x1fhouse\\x1f1': empty value (a removal is a null value)",
+        ),
+        (
+            b"A\x1froom\x1f1",
+            b"x",
+            f"id-map record 'A\\x1froom\\x1f1': kind: \"room\" is not one of {KIND_LIST}",
+        ),
+        (
+            b"A B\x1fhouse\x1f",
+            b"x",
+            "id-map record 'A B\\x1fhouse\\x1f': baseCode: \"A B\" is not a baseCode "
+            "(1-64 of A-Z a-z 0-9 _ -); id: required",
+        ),
     ],
 )
 def test_malformed_records(key: bytes, value: bytes, message: str) -> None:

@@ -81,17 +81,35 @@ R = 'config record "HRZDWYWHXT"'
         (b"HRZDWYWHXT", b"\xff", [f"{R}: value is not UTF-8 JSON (UnicodeDecodeError)"]),
         (b"HRZDWYWHXT", b"", [f"{R}: value is not UTF-8 JSON (JSONDecodeError)"]),
         (b"HRZDWYWHXT", b"[]", [f"{R}: must be a mapping"]),
-        (b"OTHER", _record(), ['config record "OTHER" (HRZDWYWHXT): baseCode: "HRZDWYWHXT" does not match '
-                               "the record key"]),
-        (b"HRZDWYWHXT", _record(secretHash=None, secret="clear"),
-         [f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
-          f"{R} (HRZDWYWHXT): secretHash: required"]),
-        (b"HRZDWYWHXT", _record(changeIds=["11"], enabled="yes"),
-         [f'{R} (HRZDWYWHXT): changeIds: "11" {NOT_A_KIND}',
-          f'{R} (HRZDWYWHXT): enabled: "yes" must be true or false']),
-        (b"HRZDWYWHXT", _record(retry={"attempts": True, "initial": -1, "max": "1s"}),
-         [f"{R} (HRZDWYWHXT): retry.attempts: true must be a whole number ≥ 1",
-          f"{R} (HRZDWYWHXT): retry.initial: -1 {NOT_A_DURATION}"]),
+        (
+            b"OTHER",
+            _record(),
+            ['config record "OTHER" (HRZDWYWHXT): baseCode: "HRZDWYWHXT" does not match the record key'],
+        ),
+        (
+            b"HRZDWYWHXT",
+            _record(secretHash=None, secret="clear"),
+            [
+                f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
+                f"{R} (HRZDWYWHXT): secretHash: required",
+            ],
+        ),
+        (
+            b"HRZDWYWHXT",
+            _record(changeIds=["11"], enabled="yes"),
+            [
+                f'{R} (HRZDWYWHXT): changeIds: "11" {NOT_A_KIND}',
+                f'{R} (HRZDWYWHXT): enabled: "yes" must be true or false',
+            ],
+        ),
+        (
+            b"HRZDWYWHXT",
+            _record(retry={"attempts": True, "initial": -1, "max": "1s"}),
+            [
+                f"{R} (HRZDWYWHXT): retry.attempts: true must be a whole number ≥ 1",
+                f"{R} (HRZDWYWHXT): retry.initial: -1 {NOT_A_DURATION}",
+            ],
+        ),
     ],
 )
 def test_malformed_records(key: bytes, value: bytes, errors: list[str]) -> None:
@@ -104,10 +122,12 @@ _CODES = st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
 _WORDS = st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True)
 _SETS = st.one_of(st.just(frozenset({"*"})), st.frozensets(_WORDS, max_size=4))
 _SECONDS = st.floats(min_value=0.001, max_value=1e6)
-_CHANGE_IDS = st.one_of(st.just(frozenset({"*"})),
-                        st.frozensets(st.sampled_from([str(n) for n in range(1, 11)]), min_size=1))
-_MASK_PATHS = st.lists(st.from_regex(r"[a-zA-Z ]{1,5}(\[\])?(\.[a-z]{1,5}(\[\])?){0,2}", fullmatch=True),
-                       unique=True, max_size=3)
+_CHANGE_IDS = st.one_of(
+    st.just(frozenset({"*"})), st.frozensets(st.sampled_from([str(n) for n in range(1, 11)]), min_size=1)
+)
+_MASK_PATHS = st.lists(
+    st.from_regex(r"[a-zA-Z ]{1,5}(\[\])?(\.[a-z]{1,5}(\[\])?){0,2}", fullmatch=True), unique=True, max_size=3
+)
 
 
 @st.composite
@@ -134,5 +154,3 @@ def _subscriptions(draw: st.DrawFn) -> Subscription:
 def test_any_subscription_round_trips(sub: Subscription) -> None:
     key, value = subscription_to_record(sub)
     assert subscription_from_record(key, value) == sub
-
-

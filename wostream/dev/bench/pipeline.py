@@ -85,4 +85,3 @@ def bench_pipeline(n: int) -> list[str]:
     finally:
         stack.stop()
         kafka.stop()
-

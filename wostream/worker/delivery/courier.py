@@ -1,5 +1,6 @@
-"""Delivers one record to its subscriber's live callback: waits while it is offline, pushes, and carries out
-what `core.decisions` says about each outcome (acknowledge, retry later, wait for the subscriber, dead-letter).
+"""Delivers one record to its subscriber's live callback: waits while it is offline, pushes, and carries
+out what `core.decisions` says of each outcome (acknowledge, retry later, wait for the subscriber, or
+dead-letter).
 
 Retry schedules are persisted to the retries topic so a restarted worker (any worker) resumes them.
 """
@@ -117,7 +118,12 @@ class Courier:
         policy = self._policy(lane.base_code)
         log.info(
             "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
-            lane.base_code, trying.event_id, trying.attempts, policy.attempts, step.state.last_error, delay,
+            lane.base_code,
+            trying.event_id,
+            trying.attempts,
+            policy.attempts,
+            step.state.last_error,
+            delay,
         )
         await self._remember(lane, record, step.state)
         await self._sleep(lane.base_code, delay)

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class DeadLetters:
-    def __init__(self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, stats: Stats) -> None:
+    def __init__(
+        self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, stats: Stats
+    ) -> None:
         self.settings = settings
         self.directory = directory
         self.producer = producer
@@ -39,7 +41,9 @@ class DeadLetters:
                 if park:
                     parked = Park(dead.event_id, time.time())
                     key = park_key(base_code, ticket)
-                    await self.producer.send_and_wait(self.settings.retries_topic, key=key, value=park_value(parked))
+                    await self.producer.send_and_wait(
+                        self.settings.retries_topic, key=key, value=park_value(parked)
+                    )
                     self.directory.put_park(base_code, ticket, parked)
                 topic = self.settings.dead_topic(base_code)
                 await self.producer.send_and_wait(topic, key=record.key, value=record.value, headers=headers)
@@ -47,5 +51,7 @@ class DeadLetters:
             except Exception as exc:  # the dead topic must get it before the offset moves on
                 log.error("dead-lettering %s for %s failed, retrying: %s", dead.event_id, base_code, exc)
                 await asyncio.sleep(1.0)
-        log.warning("event %s of ticket %s dead-lettered for %s: %s", dead.event_id, ticket, base_code, dead.reason)
+        log.warning(
+            "event %s of ticket %s dead-lettered for %s: %s", dead.event_id, ticket, base_code, dead.reason
+        )
         self.stats.dead(base_code, dead.reason)
