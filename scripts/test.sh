@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh), lints (ruff, mypy --strict) and runs the test suite; extra arguments go to pytest (e.g. -m faults).
-# Set WOSTREAM_TEST_KAFKA=host:port to reuse a running broker instead of starting one.
+# The README's test command: set up (scripts/setup.sh), lint (ruff, ruff format, mypy --strict, import
+# contracts), then the unit and integration tiers. Extra arguments go to pytest and win over the default marker
+# selection (e.g. `scripts/test.sh -m faults`). WOSTREAM_TEST_KAFKA=host:port reuses a running broker.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 cd "$root"
 .venv/bin/ruff check wostream tests
-.venv/bin/mypy wostream
-exec .venv/bin/pytest "$@"
+.venv/bin/ruff format --check wostream tests
+.venv/bin/mypy wostream tests
+.venv/bin/lint-imports
+exec .venv/bin/pytest -m "not faults" "$@"

@@ -12,11 +12,14 @@ import pytest
 from wostream.dev.local import LocalStack, isolated
 from wostream.dev.stack import Kafka, free_port
 
+HERE = Path(__file__).resolve().parent
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything in this folder talks to real processes."""
+    """Everything here talks to real processes: `-m integration` selects it, plain pytest skips it."""
     for item in items:
-        item.add_marker(pytest.mark.integration)
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

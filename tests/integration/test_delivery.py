@@ -139,10 +139,14 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
     sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
     sub.wait_subscribed()
     for worker in ("w1", "w2"):
+
+        def sees_online(w: str = worker) -> bool:
+            return [(s["baseCode"], s["online"]) for s in stack.get_json("/subscribers", w)] == [
+                ("SUBR", True)
+            ]
+
         poll(
-            lambda w=worker: (
-                [(s["baseCode"], s["online"]) for s in stack.get_json("/subscribers", w)] == [("SUBR", True)]
-            ),
+            sees_online,
             30,
             f"{worker} to see SUBR online",
         )

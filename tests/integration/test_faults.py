@@ -11,6 +11,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,7 +128,11 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: LocalStack, tmp
     away_failures = []
     for cycle in range(5):
         seen = sum(len(s.lines()) for s in subs)
-        poll(lambda seen=seen: sum(len(s.lines()) for s in subs) >= seen + 150, 120, f"progress {cycle}")
+
+        def progressed(seen: int = seen) -> bool:
+            return sum(len(s.lines()) for s in subs) >= seen + 150
+
+        poll(progressed, 120, f"progress {cycle}")
         subs[-1].stop()
         poll(lambda: not stack.get_json("/subscribers")[0]["online"], 30, "the worker to see SUBA offline")
         failures = stack.get_json("/subscribers")[0]["failures"]
@@ -192,7 +197,7 @@ def batch(
     events = ticket_events(tickets, per_ticket, first_ticket=first)
     send_paced(stack.kafka, stack.settings.raw_topic, events, 80)
 
-    def mine() -> list[dict[str, object]]:
+    def mine() -> list[dict[str, Any]]:
         return [
             x for x in sub.lines() if json.loads(x["message"]["data"])["serviceOrderId"].startswith(prefix)
         ]
@@ -209,7 +214,7 @@ def settle(stack: LocalStack) -> None:
         now = stack.get_json("/subscribers")[0]["failures"]
         if now != last[0]:
             last[:] = [now, time.monotonic()]
-        return time.monotonic() - last[1] > 1.2
+        return bool(time.monotonic() - last[1] > 1.2)
 
     poll(still, 30, "A to settle", interval=0.2)
 
@@ -237,7 +242,11 @@ def test_a_bad_subscriber_does_not_slow_another(
         baseline.append(percentile(batch(stack, b, 100_000_000 + phase * 1_000_000, 20, 12), 0.99))
         failures = stack.get_json("/subscribers")[0]["failures"]
         apply(stack, tmp_path, SUBSCRIPTIONS)
-        poll(lambda f=failures: stack.get_json("/subscribers")[0]["failures"] > f, 60, "A failing again")
+
+        def failing(f: int = failures) -> bool:
+            return bool(stack.get_json("/subscribers")[0]["failures"] > f)
+
+        poll(failing, 60, "A failing again")
         with_a.append(percentile(batch(stack, b, 200_000_000 + phase * 1_000_000, 20, 12), 0.99))
     p99_base, p99_a = sorted(baseline)[2], sorted(with_a)[2]
     troubled = stack.get_json("/subscribers")[0]["failures"]

@@ -36,7 +36,8 @@ subscribers:
 
 def _area(event: dict[str, Any]) -> str | None:
     data = event["data"]
-    return event.get("dataArea") or data.get("templateCode") or data.get("serviceTypeCode")
+    area: str | None = event.get("dataArea") or data.get("templateCode") or data.get("serviceTypeCode")
+    return area
 
 
 def expected_for_a() -> list[dict[str, Any]]:

@@ -66,8 +66,17 @@ def test_example_file_parses_as_documented() -> None:
         retry=RetryPolicy(attempts=12, initial=1.0, max=300.0),
     )
     assert verify_secret(SECRET, hrz.secret_hash)
-    assert (demob.base_code, demob.data_areas, demob.change_ids) == ("DEMOB", {"10008"}, {"*"})
-    assert (demob.organ_ids, demob.community_ids, demob.mask, demob.retry) == ({"*"}, frozenset(), (), None)
+    assert (demob.base_code, demob.data_areas, demob.change_ids) == (
+        "DEMOB",
+        frozenset({"10008"}),
+        frozenset({"*"}),
+    )
+    assert (demob.organ_ids, demob.community_ids, demob.mask, demob.retry) == (
+        frozenset({"*"}),
+        frozenset(),
+        (),
+        None,
+    )
     assert verify_secret("demo-b-secret", demob.secret_hash)
 
 

@@ -18,7 +18,7 @@ def raw(data: Any = BODY, **envelope: Any) -> bytes:
     event = {"dataArea": "fwwt", "changeId": "1", **envelope}
     if data is not ...:
         event["data"] = data
-    return simplejson.dumps(event, ensure_ascii=True).encode("utf-8")
+    return str(simplejson.dumps(event, ensure_ascii=True)).encode("utf-8")
 
 
 def parsed(raw_bytes: bytes, key: bytes | None = None) -> ParsedEvent:

@@ -10,7 +10,8 @@ import simplejson
 
 from wostream.core import routing
 from wostream.core.drift import Drift
-from wostream.core.models import WILDCARD, IdKind, IdMaps, Subscription
+from wostream.core.enrichment import enrich
+from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, envelope, in_scope, route
 
 BODY = {"serviceOrderId": "4503599741262301", "organId": "671024", "communityId": "139912543382896"}
@@ -38,10 +39,10 @@ def sub(
 
 def raw(data: Any = BODY, **envelope_fields: Any) -> bytes:
     event = {"dataArea": "fwwt", "changeId": "1", "data": data, **envelope_fields}
-    return simplejson.dumps(event, use_decimal=True).encode()
+    return str(simplejson.dumps(event, use_decimal=True)).encode()
 
 
-def codes(result: routing.RouteResult) -> list[str]:
+def codes(result: RouteResult) -> list[str]:
     return [d.base_code for d in result.deliveries]
 
 
@@ -202,7 +203,7 @@ def test_change_id_8_is_unsupported_and_goes_nowhere() -> None:
 def test_unreadable_event_is_quarantined_with_its_reason() -> None:
     result = route(raw(changeId="11"), None, SubscriptionIndex([sub("A")]), IdMaps())
     reason = 'changeId "11" is not a known event kind (1..10)'
-    assert result == routing.RouteResult(None, None, quarantine=(reason,))
+    assert result == RouteResult(None, None, quarantine=(reason,))
     result = route(raw({"organId": "1"}, changeId="2"), None, SubscriptionIndex([sub("A")]), IdMaps())
     assert result.change_id == "2" and result.quarantine == ("serviceOrderId missing from data",)
 
@@ -226,11 +227,11 @@ def test_an_internal_error_becomes_a_quarantine_reason(monkeypatch: pytest.Monke
     monkeypatch.setattr(routing, "parse_raw", explode)
     result = route(raw(), None, SubscriptionIndex([sub("A")]), IdMaps())
     reason = "internal error: RuntimeError: boom second line"
-    assert result == routing.RouteResult(None, None, quarantine=(reason,))
+    assert result == RouteResult(None, None, quarantine=(reason,))
 
 
 def test_one_subscribers_failure_does_not_cost_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = routing.enrich
+    real = enrich
 
     def picky(body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps) -> dict[str, Any]:
         if base_code == "B":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from wostream.core.credentials import hash_secret
 from wostream.core.directory import Directory, RetryState
@@ -27,7 +28,7 @@ def sub(base_code: str = "S1", **kw: object) -> Subscription:
     return Subscription(**fields)  # type: ignore[arg-type]
 
 
-def with_subscription(**kw: object) -> Directory:
+def with_subscription(**kw: Any) -> Directory:
     d = Directory()
     Fold(d).subscription(*subscription_to_record(sub(**kw)))
     return d
