@@ -6,48 +6,48 @@ and duplicated keys are errors (a typo must not silently widen or narrow a scope
 the file, the entry (0-based index, and baseCode when known) and the key — never a secret.
 
 The YAML is read with every scalar kept as the text the operator wrote (`organIds: [0671024]` stays
-"0671024" instead of becoming an octal integer); numbers and booleans are parsed here where a key needs them.
-The config-topic value is the same shape as a YAML entry with `secretHash` only, validated by the same code.
+"0671024" instead of becoming an octal integer); numbers and booleans are parsed where a key needs them.
+The rules are pydantic models (`subscription_schema`, one validator per key in `subscription_values`), and
+`subscription_errors` turns pydantic's errors into the lines above. The config-topic value is the same shape
+as a YAML entry with `secretHash` only, checked by the same rules into the same messages.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from wostream.config.errors import ConfigError
-from wostream.core.credentials import ALGORITHM, hash_secret, looks_like_hash
-from wostream.core.models import WILDCARD, RetryPolicy, Subscription
-
-BASE_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-CHANGE_IDS = frozenset(str(n) for n in range(1, 11))
-_MASK_PATH_RE = re.compile(r"[^.\[\]]+(\[\])?(\.[^.\[\]]+(\[\])?)*")
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h)?")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TRUE, _FALSE = frozenset({"true", "True", "TRUE"}), frozenset({"false", "False", "FALSE"})
-
-_ENTRY_KEYS = (
-    "baseCode",
-    "name",
-    "secret",
-    "secretHash",
-    "dataAreas",
-    "changeIds",
-    "scope",
-    "mask",
-    "enabled",
-    "paused",
-    "retry",
+from wostream.config.subscription_errors import Layout, error_lines
+from wostream.config.subscription_errors import show as _show
+from wostream.config.subscription_schema import (
+    FILE_ENTRY,
+    TOP_LEVEL,
+    WIRE_ENTRY,
+    FileContext,
+    FileEntry,
+    SubscribersFile,
+    WireEntry,
 )
-_SCOPE_KEYS = ("organIds", "communityIds")
-_RETRY_KEYS = ("attempts", "initial", "max")
+from wostream.config.subscription_values import BASE_CODE_RE, CHANGE_IDS, valid_base_code
+from wostream.core.credentials import hash_secret
+from wostream.core.models import WILDCARD, Subscription
+
+__all__ = [
+    "BASE_CODE_RE",
+    "CHANGE_IDS",
+    "hash_secret",
+    "parse_subscriptions",
+    "public_view",
+    "show",
+    "validate_wire_entry",
+]
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 # ---------------------------------------------------------------- YAML file
@@ -65,24 +65,28 @@ def parse_subscriptions(text: str, env: Mapping[str, str], source: str = "<file>
     drafts: list[tuple[Subscription, str | None]] = []
     first_index: dict[str, int] = {}
     for index, raw in enumerate(entries):
-        report = _Report(f"{source}: subscribers[{index}]", errors)
-        parsed = _check_entry(raw, report, env, wire=False)
-        _check_unique(raw, index, first_index, report)
-        if parsed is not None:
-            drafts.append(parsed)
+        prefix = _entry_prefix(f"{source}: subscribers[{index}]", raw)
+        entry = _validate(FileEntry, raw, prefix, FILE_ENTRY, errors, FileContext(env))
+        _check_unique(raw, index, first_index, prefix, errors)
+        if entry is not None:
+            drafts.append(entry.draft())
     if errors:
         raise ConfigError(errors)
     # Hashing is slow (by design), so it waits until the whole file is known to be valid.
     return [sub if clear is None else replace(sub, secret_hash=hash_secret(clear)) for sub, clear in drafts]
 
 
-def _check_unique(raw: Any, index: int, first_index: dict[str, int], report: _Report) -> None:
-    """Two entries for one baseCode would be two records with one key: the later would silently win."""
-    code = raw.get("baseCode") if isinstance(raw, dict) else None
-    if not isinstance(code, str) or not BASE_CODE_RE.fullmatch(code):
+def _check_unique(raw: Any, index: int, first_index: dict[str, int], prefix: str, errors: list[str]) -> None:
+    """Two entries for one baseCode would be two records with one key: the later would silently win.
+
+    Across entries, so outside the entry model; listed after the entry's own problems.
+    """
+    code = valid_base_code(raw.get("baseCode")) if isinstance(raw, dict) else None
+    if code is None:
         return
     if code in first_index:
-        report.add("baseCode", f"{_show(code)} is already used by subscribers[{first_index[code]}]")
+        used = f"{_show(code)} is already used by subscribers[{first_index[code]}]"
+        errors.append(f"{prefix}: baseCode: {used}")
     else:
         first_index[code] = index
 
@@ -129,278 +133,32 @@ def _load_yaml(text: str, source: str, errors: list[str]) -> Any:
 
 
 def _subscriber_list(data: Any, source: str, errors: list[str]) -> list[Any]:
-    if not isinstance(data, dict):
-        errors.append(f'{source}: the top level must be a mapping with a "subscribers" list')
-        return []
-    report = _Report(source, errors)
-    report.unknown_keys(data, ("subscribers",), "")
-    if "subscribers" not in data:
-        report.add("subscribers", "required")
-        return []
-    entries = data["subscribers"]
-    if not isinstance(entries, list):
-        report.add("subscribers", "must be a list of subscriber entries")
-        return []
-    return entries
+    """The entries to check; an unknown top-level key alone does not stop them from being checked too."""
+    top = _validate(SubscribersFile, data, source, TOP_LEVEL, errors)
+    if top is not None:
+        return top.subscribers
+    entries = data.get("subscribers") if isinstance(data, dict) else None
+    return entries if isinstance(entries, list) else []
 
 
 # ---------------------------------------------------------------- one entry (YAML or topic record)
 
 
-@dataclass
-class _Report:
-    """Collects messages for one entry, prefixed with where they come from."""
-
-    prefix: str
-    errors: list[str]
-
-    def add(self, key: str, problem: str) -> None:
-        self.errors.append(f"{self.prefix}: {key}: {problem}")
-
-    def unknown_keys(self, raw: dict[Any, Any], allowed: Sequence[str], parent: str) -> None:
-        for key in raw:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                suggestion = f" (did you mean {_show(hint[0])}?)" if hint else ""
-                self.add(parent + str(key), "unknown key" + suggestion)
+def _entry_prefix(prefix: str, raw: Any) -> str:
+    """Messages name the entry by its baseCode as soon as that is known to be valid."""
+    code = valid_base_code(raw.get("baseCode")) if isinstance(raw, dict) else None
+    return prefix if code is None else f"{prefix} ({code})"
 
 
-def _check_entry(
-    raw: Any, report: _Report, env: Mapping[str, str], *, wire: bool
-) -> tuple[Subscription, str | None] | None:
-    """Validate one entry: (subscription, clear secret still to hash, or None), or None after errors."""
-    if not isinstance(raw, dict):
-        report.errors.append(f"{report.prefix}: must be a mapping")
+def _validate(
+    model: type[_Model], raw: Any, prefix: str, layout: Layout, errors: list[str], context: object = None
+) -> _Model | None:
+    """`raw` as `model`, or None with every problem appended to `errors` as our lines."""
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError as exc:
+        errors.extend(error_lines(exc, prefix, layout))
         return None
-    base_code = _base_code(raw.get("baseCode"), report)
-    if base_code is not None:
-        report.prefix += f" ({base_code})"
-    start = len(report.errors)
-    report.unknown_keys(raw, [k for k in _ENTRY_KEYS if not (wire and k == "secret")], "")
-    name = raw.get("name", base_code or "")
-    if not isinstance(name, str):
-        report.add("name", "must be a string")
-    secret, secret_hash = _wire_secret_hash(raw, report) if wire else _secrets(raw, report, env)
-    data_areas = _id_set(raw, "dataAreas", report, _check_data_area, required=True, non_empty=True)
-    change_ids = _id_set(raw, "changeIds", report, _check_change_id, required=True, non_empty=True)
-    organ_ids, community_ids = _scope(raw, report)
-    mask = _mask(raw.get("mask", []), report)
-    enabled = _flag(raw.get("enabled", True), "enabled", report)
-    paused = _flag(raw.get("paused", False), "paused", report)
-    retry = _retry(raw["retry"], report) if "retry" in raw else None
-    if base_code is None or len(report.errors) > start:
-        return None
-    assert data_areas is not None and change_ids is not None and mask is not None
-    assert organ_ids is not None and community_ids is not None and enabled is not None and paused is not None
-    return Subscription(
-        base_code,
-        name,
-        secret_hash or "",
-        data_areas,
-        change_ids,
-        organ_ids,
-        community_ids,
-        mask,
-        enabled,
-        retry,
-        paused,
-    ), secret
-
-
-def _base_code(value: Any, report: _Report) -> str | None:
-    if value is None:
-        report.add("baseCode", "required")
-        return None
-    if not isinstance(value, str) or not BASE_CODE_RE.fullmatch(value):
-        report.add(
-            "baseCode",
-            f"{_show(value)} must be 1-64 characters of A-Z a-z 0-9 _ - "
-            "(it names the topic wo.push.<baseCode>)",
-        )
-        return None
-    return value
-
-
-def _secrets(raw: dict[Any, Any], report: _Report, env: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """Exactly one of a clear `secret` (expanded, hashed later) or a `secretHash` (checked, never shown)."""
-    if "secret" in raw and "secretHash" in raw:
-        report.add("secret", "give either secret or secretHash, not both")
-        return None, None
-    if "secretHash" in raw:
-        return _wire_secret_hash(raw, report)
-    if "secret" not in raw:
-        report.add("secret", "required (or secretHash)")
-        return None, None
-    value = raw["secret"]
-    if not isinstance(value, str):
-        report.add("secret", "must be a string")
-        return None, None
-    missing = [name for name in _ENV_RE.findall(value) if name not in env]
-    for name in dict.fromkeys(missing):
-        report.add("secret", f"environment variable {name} is not set")
-    secret = _ENV_RE.sub(lambda m: env.get(m.group(1), ""), value)
-    if not missing and not secret:
-        report.add("secret", "must not be empty")
-    return (secret or None), None
-
-
-def _wire_secret_hash(raw: dict[Any, Any], report: _Report) -> tuple[None, str | None]:
-    """A ready hash: checked for shape, never echoed (a clear secret pasted here must not reach a log)."""
-    if "secretHash" not in raw:
-        report.add("secretHash", "required")
-        return None, None
-    value = raw["secretHash"]
-    if not looks_like_hash(value):
-        report.add("secretHash", f"is not a hash made by wostream ({ALGORITHM}$<iterations>$<salt>$<hash>)")
-        return None, None
-    return None, str(value)
-
-
-def _id_set(
-    raw: dict[Any, Any],
-    key: str,
-    report: _Report,
-    check: Callable[[str], str | None],
-    *,
-    required: bool,
-    non_empty: bool,
-    parent: str = "",
-) -> frozenset[str] | None:
-    """A list of codes or ids, or ["*"]; YAML integers are accepted and kept as the text written."""
-    path = parent + key
-    if key not in raw:
-        if required:
-            report.add(path, "required")
-            return None
-        return frozenset()
-    value = raw[key]
-    if not isinstance(value, list) or (non_empty and not value):
-        report.add(path, "must be a non-empty list" if non_empty else "must be a list")
-        return None
-    items: list[str] = []
-    for item in value:
-        text = _scalar_text(item)
-        problem = f"{_show(item)} is not a string" if text is None else check(text)
-        if problem is not None:
-            report.add(path, problem)
-        else:
-            items.append(str(text))
-    if WILDCARD in items and len(set(items)) > 1:
-        report.add(path, f'"{WILDCARD}" must be the only item')
-    return frozenset(items) if len(items) == len(value) else None
-
-
-def _check_change_id(text: str) -> str | None:
-    if text in CHANGE_IDS or text == WILDCARD:
-        return None
-    return f'{_show(text)} is not an event kind (1..10 or "*")'
-
-
-def _non_blank(what: str) -> Callable[[str], str | None]:
-    return lambda text: None if text and text.strip() == text else f"{_show(text)} is not {what}"
-
-
-_check_data_area, _check_id = _non_blank("a data-area code"), _non_blank("an id")
-
-
-def _scope(raw: dict[Any, Any], report: _Report) -> tuple[frozenset[str] | None, frozenset[str] | None]:
-    if "scope" not in raw:
-        report.add("scope", 'required (organIds: ["*"] means all organisations)')
-        return None, None
-    scope = raw["scope"]
-    if not isinstance(scope, dict):
-        report.add("scope", "must be a mapping with organIds and/or communityIds")
-        return None, None
-    report.unknown_keys(scope, _SCOPE_KEYS, "scope.")
-    ids = [
-        _id_set(scope, key, report, _check_id, required=False, non_empty=False, parent="scope.")
-        for key in _SCOPE_KEYS
-    ]
-    return ids[0], ids[1]
-
-
-def _mask(value: Any, report: _Report) -> tuple[str, ...] | None:
-    if not isinstance(value, list):
-        report.add("mask", "must be a list of field paths")
-        return None
-    ok = True
-    for item in value:
-        if not isinstance(item, str) or not _MASK_PATH_RE.fullmatch(item):
-            report.add(
-                "mask",
-                f'{_show(item)} is not a field path (names joined by ".", a list marked "[]", '
-                "e.g. currentUser[].userTel)",
-            )
-            ok = False
-    return tuple(dict.fromkeys(value)) if ok else None
-
-
-def _flag(value: Any, key: str, report: _Report) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and (value in _TRUE or value in _FALSE):
-        return value in _TRUE
-    report.add(key, f"{_show(value)} must be true or false")
-    return None
-
-
-def _retry(value: Any, report: _Report) -> RetryPolicy | None:
-    """All three keys or none: a partial policy would silently mix in defaults nobody chose."""
-    if not isinstance(value, dict):
-        report.add("retry", "must be a mapping with attempts, initial and max")
-        return None
-    start = len(report.errors)
-    report.unknown_keys(value, _RETRY_KEYS, "retry.")
-    for key in _RETRY_KEYS:
-        if key not in value:
-            report.add(f"retry.{key}", "required")
-    attempts = _attempts(value["attempts"], report) if "attempts" in value else None
-    initial = _duration(value["initial"], "retry.initial", report) if "initial" in value else None
-    longest = _duration(value["max"], "retry.max", report) if "max" in value else None
-    if initial is not None and longest is not None and initial > longest:
-        report.add("retry", f"initial ({initial:g}s) must not exceed max ({longest:g}s)")
-    if len(report.errors) > start or attempts is None or initial is None or longest is None:
-        return None
-    return RetryPolicy(attempts=attempts, initial=initial, max=longest)
-
-
-def _attempts(value: Any, report: _Report) -> int | None:
-    text = _scalar_text(value)
-    if text is None or not text.isascii() or not text.isdigit() or int(text) < 1:
-        report.add("retry.attempts", f"{_show(value)} must be a whole number ≥ 1")
-        return None
-    return int(text)
-
-
-def _duration(value: Any, path: str, report: _Report) -> float | None:
-    """Seconds from `500ms`, `1s`, `5m`, `1h` or a bare number of seconds; must be positive."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds: float | None = float(value)
-    else:
-        match = _DURATION_RE.fullmatch(value) if isinstance(value, str) else None
-        seconds = None if match is None else float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds is None or not seconds > 0 or seconds == float("inf"):
-        report.add(path, f"{_show(value)} is not a duration (e.g. 500ms, 1s, 5m, 1h or a number of seconds)")
-        return None
-    return seconds
-
-
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _show(value: Any) -> str:
-    """A value as it should appear in a message: JSON for scalars, a type word for the rest."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return json.dumps(value, ensure_ascii=False)
-    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else "a value"
-
-
-# ---------------------------------------------------------------- the same entry, from a config-topic record
 
 
 def validate_wire_entry(raw: Any, prefix: str) -> Subscription:
@@ -409,11 +167,11 @@ def validate_wire_entry(raw: Any, prefix: str) -> Subscription:
     A hand-written or corrupt record cannot open a wider scope than the file format could express.
     Raises ConfigError naming `prefix` and the key.
     """
-    report = _Report(prefix, [])
-    parsed = _check_entry(raw, report, {}, wire=True)
-    if report.errors or parsed is None:
-        raise ConfigError(report.errors)
-    return parsed[0]
+    errors: list[str] = []
+    entry = _validate(WireEntry, raw, _entry_prefix(prefix, raw), WIRE_ENTRY, errors)
+    if entry is None:
+        raise ConfigError(errors)
+    return entry.subscription()
 
 
 def show(value: Any) -> str:
