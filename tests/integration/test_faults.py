@@ -122,8 +122,9 @@ def test_sigkill_worker_while_thousands_flow(stack: LocalStack, tmp_path: Path) 
 
 def test_subscriber_disconnects_and_reconnects_five_times(stack: LocalStack, tmp_path: Path) -> None:
     up(stack, tmp_path)
-    subs = [subscribe(stack, "SUBA")]
-    events = ticket_events(40, 50)
+    # a subscriber that takes 2 ms per call, and events enough that all five disconnects come mid-stream
+    subs = [subscribe(stack, "SUBA", "--delay", "0.002")]
+    events = ticket_events(80, 50)
     stack.cli("send", "-", input=as_lines(events))
     away_failures = []
     for cycle in range(5):
@@ -140,7 +141,7 @@ def test_subscriber_disconnects_and_reconnects_five_times(stack: LocalStack, tmp
         while time.monotonic() - away_from < 1.5:  # a window of absence: nothing may be attempted in it
             time.sleep(0.25)
         away_failures.append(stack.get_json("/subscribers")[0]["failures"] - failures)
-        subs.append(subscribe(stack, "SUBA"))
+        subs.append(subscribe(stack, "SUBA", "--delay", "0.002"))
     t = complete(subs, events, 300)
     report(
         "reconnect x5",

@@ -71,7 +71,7 @@ class IdMaps:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Copy:
     """One copy of one event for one subscriber: what goes onto `wo.push.<base_code>`."""
 
     base_code: str
@@ -93,6 +93,6 @@ class RouteResult:
 
     event_id: str | None
     change_id: str | None
-    deliveries: tuple[Delivery, ...] = ()
+    copies: tuple[Copy, ...] = ()
     quarantine: tuple[str, ...] = ()
     unsupported: bool = False  # changeId 8: accepted, counted, pushed to nobody

@@ -19,7 +19,7 @@ from wostream.core.enrichment import enrich
 from wostream.core.eventid import event_id
 from wostream.core.intake import ParsedEvent, Rejection, parse_raw
 from wostream.core.masking import mask
-from wostream.core.models import WILDCARD, Delivery, IdMaps, RouteResult, Subscription
+from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription
 
 UNSUPPORTED_CHANGE_ID = "8"
 _CACHE_LIMIT = 4096  # distinct (dataArea, changeId) lookups remembered; data areas come from input
@@ -133,11 +133,11 @@ def internal_error(exc: BaseException, where: str = "") -> str:
     return _one_line(f"internal error: {type(exc).__name__}: {message}{suffix}")
 
 
-def _delivery(sub: Subscription, parsed: ParsedEvent, eid: str, idmaps: IdMaps) -> Delivery:
+def _copy(sub: Subscription, parsed: ParsedEvent, eid: str, idmaps: IdMaps) -> Copy:
     body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps)
     if sub.mask:
         body = mask(body, sub.mask)
-    return Delivery(
+    return Copy(
         base_code=sub.base_code,
         key=parsed.service_order_id,
         data_area=parsed.data_area,
@@ -184,7 +184,7 @@ def _route(
     _observe(drift, parsed)
     if not is_supported(parsed.change_id):
         return RouteResult(event_id=eid, change_id=parsed.change_id, unsupported=True)
-    deliveries: list[Delivery] = []
+    copies: list[Copy] = []
     unscoped: list[str] = []
     failures: list[str] = []
     for sub in index.candidates(parsed.data_area, parsed.change_id):
@@ -193,11 +193,11 @@ def _route(
             unscoped.append(sub.base_code)
         elif verdict:
             try:
-                deliveries.append(_delivery(sub, parsed, eid, idmaps))
+                copies.append(_copy(sub, parsed, eid, idmaps))
             except Exception as exc:  # one subscriber's failure must not cost the others their copy
                 failures.append(internal_error(exc, f"subscriber {sub.base_code}"))
     reasons = ([_unscoped_reason(unscoped)] if unscoped else []) + failures
-    return RouteResult(eid, parsed.change_id, tuple(deliveries), tuple(reasons))
+    return RouteResult(eid, parsed.change_id, tuple(copies), tuple(reasons))
 
 
 def route(

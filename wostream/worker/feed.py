@@ -32,7 +32,7 @@ class ConfigFeed:
             settings.retries_topic: fold.retry,
         }
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._pending: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -51,18 +51,17 @@ class ConfigFeed:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        self._task = asyncio.create_task(self._run(ends), name="wostream-config-feed")
+        self._pending = {tp: end for tp, end in ends.items() if end > 0}
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
         if self._consumer is not None:
             await self._consumer.stop()
 
-    async def _run(self, ends: dict[TopicPartition, int]) -> None:
+    async def run(self) -> None:
+        """Follows the topics for the worker's life (supervised); `ready` once everything up to the ends at
+        start is applied."""
         assert self._consumer is not None
-        pending = {tp: end for tp, end in ends.items() if end > 0}
+        pending = self._pending
         if not pending:
             self.ready.set()
         while True:

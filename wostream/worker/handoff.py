@@ -1,29 +1,34 @@
-"""The route agent's body: route one raw event, write its copies, acknowledge it once they are on the broker.
+"""The route agent's body: route one raw event, write its records, acknowledge it once they are on the broker.
 
 Awaiting the broker for each event before reading the next caps a worker at a few hundred events per second
-(one acks=all round trip each). So writes are pipelined and acknowledgements are not: each event's copies are
+(one acks=all round trip each). So writes are pipelined and acknowledgements are not: each event's records are
 sent at once, and a single task acknowledges events strictly in the order they were read, each only after all
-of its copies (or its quarantine record) are confirmed. Faust commits what is acknowledged, so a crash
-re-routes from the first unconfirmed event: duplicates, never gaps. The producer is idempotent, so within a
-partition a later write cannot land while an earlier one failed: re-sending a failed event keeps the order.
+of its records are confirmed. Faust commits what is acknowledged, so a crash re-routes from the first
+unconfirmed event: duplicates, never gaps. The producer is idempotent, so within a partition a later write
+cannot land while an earlier one failed: re-sending a failed event keeps the order.
+
+A write the broker refuses for good (a record too large, an invalid topic) is not retried: the event is
+quarantined with that reason instead, so one record can never hold up every event behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from wostream.broker.errors import permanent
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.drift import Drift
 from wostream.core.models import RouteResult
-from wostream.core.routing import route
-from wostream.records.headers import push_headers, quarantine_headers
+from wostream.core.routing import internal_error, route
+from wostream.records.writes import Write, plan_writes, quarantine
 from wostream.worker.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -31,12 +36,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class InFlight:
-    event: Any  # the Faust event, acknowledged when its copies are confirmed
+    event: Any  # the Faust event, acknowledged when its records are confirmed
     result: RouteResult
+    writes: list[Write]
     raw: bytes
     key: bytes | None
     source: str
     futures: list[asyncio.Future[Any]]
+    since: float  # monotonic time it was read
 
 
 class Handoff:
@@ -55,74 +62,81 @@ class Handoff:
         self.ensure_topic = ensure_topic
         self.producer: AIOKafkaProducer | None = None
         self._pending: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.route_in_flight)
-        self._task: asyncio.Task[None] | None = None
+        self._head: InFlight | None = None  # the event being confirmed: the oldest not yet handed on
 
     def start(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
-        self._task = asyncio.create_task(self._acknowledge_in_order(), name="wostream-route-acks")
 
-    async def stop(self) -> None:
-        """Unconfirmed events stay unacknowledged: they are routed again after a restart."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+    def oldest_wait(self) -> float:
+        """Seconds the oldest unacknowledged raw event has waited to be handed on (0 when none waits)."""
+        head = self._head
+        return 0.0 if head is None else time.monotonic() - head.since
 
     async def submit(self, event: Any, raw: bytes, key: bytes | None, source: str) -> None:
         """Route and send; returns once the event is queued for acknowledgement (waits when too many are)."""
         result = route(raw, key, self.directory.index, self.directory.idmaps, self.drift)
+        writes = plan_writes(self.settings, result, raw, key, source)
         try:
-            futures = await self._send(result, raw, key, source)
-        except Exception as exc:  # could not even queue the writes: confirm synchronously below
-            log.error("could not send event from %s: %s", source, exc)
+            futures = await self._send(writes)
+        except Exception as exc:  # could not even queue the writes: confirm them below
             futures = [_failed(exc)]
-        await self._pending.put(InFlight(event, result, raw, key, source, futures))
+        await self._pending.put(InFlight(event, result, writes, raw, key, source, futures, time.monotonic()))
 
-    async def _acknowledge_in_order(self) -> None:
+    async def acknowledge_in_order(self) -> None:
+        """Runs for the worker's life (supervised): confirms and acknowledges events in the order read."""
         while True:
-            item = await self._pending.get()
+            # after a crash, the event that was being confirmed comes first: it was taken off the queue
+            item = self._head if self._head is not None else await self._pending.get()
+            self._head = item
             await self._confirm(item)
+            self._head = None
             item.event.ack()
             self._count(item)
 
     async def _confirm(self, item: InFlight) -> None:
-        try:
-            await asyncio.gather(*item.futures)
-            return
-        except Exception as exc:
-            log.error("writing the copies of event %s failed, sending again: %s", item.source, exc)
-        while True:  # broker trouble: the event is not acknowledged until it is handed on
+        futures = item.futures
+        while True:  # the event is not acknowledged until it is handed on
             try:
-                await asyncio.gather(*await self._send(item.result, item.raw, item.key, item.source))
+                await asyncio.gather(*futures)
                 return
             except Exception as exc:
-                log.error("could not hand on event from %s, retrying: %s", item.source, exc)
-                await asyncio.sleep(1.0)
+                if permanent(exc):
+                    self._give_up(item, exc)
+                else:
+                    log.error("could not hand on event from %s, retrying: %s", item.source, exc)
+                    await asyncio.sleep(1.0)
+            try:
+                futures = await self._send(item.writes)
+            except Exception as exc:
+                futures = [_failed(exc)]
 
-    async def _send(
-        self, result: RouteResult, raw: bytes, key: bytes | None, source: str
-    ) -> list[asyncio.Future[Any]]:
+    def _give_up(self, item: InFlight, exc: BaseException) -> None:
+        """Replace what cannot be written with a quarantine record saying so (copies already written stay)."""
+        reason = internal_error(exc, "the broker refused a record of this event for good")
+        log.error("event from %s quarantined: %s", item.source, reason)
+        reasons = [*item.result.quarantine, reason]
+        item.writes = [
+            quarantine(self.settings, reasons, item.raw, item.key, item.source, item.result.event_id)
+        ]
+        item.result = RouteResult(item.result.event_id, item.result.change_id, quarantine=tuple(reasons))
+
+    async def _send(self, writes: list[Write]) -> list[asyncio.Future[Any]]:
         assert self.producer is not None, "handoff not started"
         futures = []
-        for d in result.deliveries:
-            await self.ensure_topic(d.base_code)
-            headers = push_headers(d.data_area, d.change_id, d.event_id)
-            topic = self.settings.push_topic(d.base_code)
-            sent = await self.producer.send(topic, key=d.key.encode(), value=d.envelope, headers=headers)
-            futures.append(sent)
-        if result.quarantine:
-            headers = quarantine_headers(result.quarantine, source, result.event_id)
-            topic = self.settings.quarantine_topic
-            futures.append(await self.producer.send(topic, key=key, value=raw, headers=headers))
+        for w in writes:
+            if w.topic != self.settings.quarantine_topic:
+                await self.ensure_topic(w.topic)
+            futures.append(await self.producer.send(w.topic, key=w.key, value=w.value, headers=w.headers))
         return futures
 
     def _count(self, item: InFlight) -> None:
-        if item.result.quarantine:
-            reason = "; ".join(item.result.quarantine)
-            self.stats.quarantine(item.source, reason)
-            log.warning("quarantined event from %s: %s", item.source, reason)
+        reasons = [v.decode("utf-8", "replace") for w in item.writes for k, v in w.headers if k == "reason"]
+        if reasons:
+            self.stats.quarantine(item.source, reasons[0])
+            log.warning("quarantined event from %s: %s", item.source, reasons[0][:1000])
         if item.result.unsupported:
             self.stats.unsupported += 1
-        self.stats.routed += len(item.result.deliveries)
+        self.stats.routed += sum(1 for w in item.writes if w.topic != self.settings.quarantine_topic)
 
 
 def _failed(exc: Exception) -> asyncio.Future[Any]:

@@ -25,6 +25,7 @@ from wostream.worker.delivery.engine import DeliveryEngine
 from wostream.worker.feed import ConfigFeed
 from wostream.worker.handoff import Handoff
 from wostream.worker.stats import Stats
+from wostream.worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class Runtime(Service):
         self.feed = ConfigFeed(settings, self.directory)
         self.ice = IceService(settings.ice_config, self.directory, self._register_callback)
         self.delivery: DeliveryEngine | None = None
-        ensure = self._ensure_subscriber_topics
-        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, ensure)
+        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, self._ensure_push_topic)
+        self.loops = Supervisor()
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -57,24 +58,37 @@ class Runtime(Service):
         self._producer = make_producer(self.settings)
         await self._producer.start()
         await self.feed.start()
+        self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         for base_code in list(self.directory.subscriptions):
             await self._ensure_subscriber_topics(base_code)
         self.directory.listeners.append(self._on_directory_change)
         self.handoff.start(self._producer)
+        self.loops.spawn("route acknowledgements", self.handoff.acknowledge_in_order)
         self.ice.start()
         self.delivery = DeliveryEngine(
-            self.settings, self.directory, self._producer, self.ice.push, self.stats
+            self.settings, self.directory, self._producer, self.ice.push, self.stats, self.loops.watch
         )
         await self.delivery.start()
+        self.loops.spawn("delivery", self.delivery.run)
         self.ready.set()
         log.info("wostream worker ready")
 
+    def problems(self) -> list[str]:
+        """Why this worker should not be trusted right now: empty when it is healthy (/health says 200)."""
+        if not self.ready.is_set():
+            return ["starting: the configuration topics are not loaded yet"]
+        found = self.loops.problems()
+        waited = self.handoff.oldest_wait()
+        if waited > self.settings.stall_seconds:
+            found.append(f"routing stalled: the oldest raw event has waited {waited:.0f} s to be handed on")
+        return found
+
     async def on_stop(self) -> None:
         self.ready.clear()
+        await self.loops.stop()
         if self.delivery is not None:
             await self.delivery.stop()
-        await self.handoff.stop()
         await self.ice.stop()
         await self.feed.stop()
         if self._producer is not None:
@@ -82,7 +96,19 @@ class Runtime(Service):
 
     def _on_directory_change(self, base_code: str) -> None:
         if base_code in self.directory.subscriptions:
-            self.add_future(self._ensure_subscriber_topics(base_code))
+            self.add_future(self._ensure_quietly(base_code))
+
+    async def _ensure_quietly(self, base_code: str) -> None:
+        """A topic the broker cannot make now is made when the first copy needs it: never a crash."""
+        try:
+            await self._ensure_subscriber_topics(base_code)
+        except Exception as exc:
+            log.warning("could not make the topics of %s yet: %s", base_code, exc)
+
+    async def _ensure_push_topic(self, topic: str) -> None:
+        base_code = self.settings.base_code_of(topic)
+        if base_code is not None:
+            await self._ensure_subscriber_topics(base_code)
 
     async def _ensure_subscriber_topics(self, base_code: str) -> None:
         """Idempotent and cheap once known: the route handoff calls it for every copy it writes."""

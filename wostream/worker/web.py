@@ -103,8 +103,8 @@ def install_pages(app: faust.App, runtime: Runtime) -> None:
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            ready = runtime.ready.is_set()
-            return self.json({"ready": ready}, status=200 if ready else 503)
+            problems = runtime.problems()
+            return self.json({"ready": not problems, "problems": problems}, status=503 if problems else 200)
 
     @app.page("/subscribers")
     class Subscribers(View):

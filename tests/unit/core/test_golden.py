@@ -116,7 +116,7 @@ def _as_record(result: RouteResult) -> dict[str, Any]:
                 "envelope": d.envelope.decode("utf-8"),
                 "data": simplejson.loads(simplejson.loads(d.envelope)["data"], use_decimal=True),
             }
-            for d in result.deliveries
+            for d in result.copies
         ],
     }
 
@@ -167,7 +167,7 @@ def test_every_example_is_covered_and_no_golden_file_is_stale() -> None:
 
 
 def test_subscriber_a_receives_exactly_kinds_1_2_3_and_5() -> None:
-    received = [e.stem for e in EXAMPLES if _route("organ-a", e).deliveries]
+    received = [e.stem for e in EXAMPLES if _route("organ-a", e).copies]
     assert received == ["changeId-1-a", "changeId-1-b", "changeId-2", "changeId-3", "changeId-5"]
 
 

@@ -175,14 +175,14 @@ def test_deliveries_match_the_oracle_and_masks_hold(
     raw, facts = event
     result = route(raw, None, SubscriptionIndex(subs), maps)
     receive, unscoped = _oracle(subs, facts)
-    assert [d.base_code for d in result.deliveries] == sorted(receive)
+    assert [d.base_code for d in result.copies] == sorted(receive)
     assert result.unsupported == (facts["change_id"] == "8")
     if unscoped:
         assert len(result.quarantine) == 1 and all(code in result.quarantine[0] for code in unscoped)
     else:
         assert result.quarantine == ()
     by_code = {s.base_code: s for s in subs}
-    for delivery in result.deliveries:
+    for delivery in result.copies:
         outer = simplejson.loads(delivery.envelope.decode("utf-8"))
         assert list(outer) == ["baseCode", "dataArea", "changeId", "data"]
         assert (outer["dataArea"], outer["changeId"]) == (facts["area"], facts["change_id"])
@@ -279,7 +279,7 @@ def test_deep_nesting_never_raises(depth: int, as_string: bool) -> None:
     _assert_handled(result)
     # The list sits inside `data` (depth 2 in the envelope, or depth 1 of its own JSON string).
     levels_above = 1 if as_string else 2
-    assert bool(result.deliveries) == (depth + levels_above <= MAX_DEPTH)
+    assert bool(result.copies) == (depth + levels_above <= MAX_DEPTH)
 
 
 @settings(max_examples=4, deadline=None, database=None)
@@ -294,4 +294,4 @@ def test_huge_strings_never_raise(size: int) -> None:
     ).encode()
     result = route(raw, None, EVERYTHING, IdMaps())
     _assert_handled(result)
-    assert bool(result.deliveries) == (len(raw) <= MAX_EVENT_BYTES)
+    assert bool(result.copies) == (len(raw) <= MAX_EVENT_BYTES)

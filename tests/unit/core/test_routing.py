@@ -43,7 +43,7 @@ def raw(data: Any = BODY, **envelope_fields: Any) -> bytes:
 
 
 def codes(result: RouteResult) -> list[str]:
-    return [d.base_code for d in result.deliveries]
+    return [d.base_code for d in result.copies]
 
 
 def decoded(envelope_bytes: bytes) -> tuple[list[str], dict[str, Any]]:
@@ -136,7 +136,7 @@ def test_event_without_scope_ids_is_quarantined_for_scoped_subscribers_only() ->
 def test_out_of_scope_events_are_neither_delivered_nor_quarantined() -> None:
     index = SubscriptionIndex([sub("ORG", organs=("1",)), sub("COM", organs=(), communities=("2",))])
     result = route(raw(), None, index, IdMaps())
-    assert result.deliveries == () and result.quarantine == () and result.event_id is not None
+    assert result.copies == () and result.quarantine == () and result.event_id is not None
 
 
 # --- deliveries ------------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def test_deliveries_carry_key_area_kind_and_one_event_id() -> None:
     index = SubscriptionIndex([sub("B"), sub("A"), sub("C", areas=(WILDCARD,), change_ids=(WILDCARD,))])
     result = route(raw(changeId=1), b"ignored", index, IdMaps())
     assert codes(result) == ["A", "B", "C"] and result.change_id == "1"
-    for delivery in result.deliveries:
+    for delivery in result.copies:
         assert (delivery.key, delivery.data_area, delivery.change_id) == ("4503599741262301", "fwwt", "1")
         assert delivery.event_id == result.event_id
         keys, data = decoded(delivery.envelope)
@@ -174,7 +174,7 @@ def test_each_copy_gets_its_own_ids_and_masks() -> None:
     idmaps.put("B", IdKind.COMMUNITY, "139912543382896", "B-COM")
     index = SubscriptionIndex([sub("A", mask=("organId",)), sub("B")])
     result = route(raw(), None, index, idmaps)
-    (_, a), (_, b) = (decoded(d.envelope) for d in result.deliveries)
+    (_, a), (_, b) = (decoded(d.envelope) for d in result.copies)
     assert a == {
         "serviceOrderId": BODY["serviceOrderId"],
         "communityId": BODY["communityId"],
@@ -186,14 +186,14 @@ def test_each_copy_gets_its_own_ids_and_masks() -> None:
 def test_data_given_as_a_json_string_is_forwarded_with_the_same_content() -> None:
     text = '{"serviceOrderId":"1","organId":"671024","z":1.10,"userid":"x"}'
     result = route(raw(text), None, SubscriptionIndex([sub("A")]), IdMaps())
-    assert simplejson.loads(result.deliveries[0].envelope)["data"] == text
+    assert simplejson.loads(result.copies[0].envelope)["data"] == text
 
 
 def test_change_id_8_is_unsupported_and_goes_nowhere() -> None:
     index = SubscriptionIndex([sub("ALL", areas=(WILDCARD,), change_ids=(WILDCARD,), organs=(WILDCARD,))])
     drift = Drift()
     result = route(raw(changeId="8"), None, index, IdMaps(), drift)
-    assert result.unsupported and result.deliveries == () and result.quarantine == ()
+    assert result.unsupported and result.copies == () and result.quarantine == ()
     assert result.change_id == "8" and result.event_id is not None
     assert drift.snapshot()["8"]["events"] == 1
     broken = route(raw({"no": "id"}, changeId=8), None, index, IdMaps())

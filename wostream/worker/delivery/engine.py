@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
@@ -44,7 +45,13 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 class DeliveryEngine:
     def __init__(
-        self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, push: Push, stats: Stats
+        self,
+        settings: Settings,
+        directory: Directory,
+        producer: AIOKafkaProducer,
+        push: Push,
+        stats: Stats,
+        watch: Callable[[str, asyncio.Task[None]], None],
     ) -> None:
         self.settings = settings
         self.directory = directory
@@ -54,7 +61,7 @@ class DeliveryEngine:
         self.lanes: dict[TopicPartition, Lane] = {}
         self.courier = Courier(settings, directory, producer, push, stats)
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.watch = watch
         directory.listeners.append(self._on_directory_change)
 
     async def start(self) -> None:
@@ -70,13 +77,10 @@ class DeliveryEngine:
         await self._consumer.start()
         pattern = "^" + "".join("\\" + c if not c.isalnum() else c for c in self.settings.push_prefix) + ".*"
         self._consumer.subscribe(pattern=pattern, listener=_Rebalance(self))
-        self._task = asyncio.create_task(self._fetch_loop(), name="wostream-delivery")
 
     async def stop(self) -> None:
-        """Bounded drain: in-flight pushes are cancelled (redelivered later), done offsets committed."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Bounded drain (after `run` is cancelled): in-flight pushes get REVOKE_GRACE to finish, the rest are
+        cancelled (redelivered later), done offsets committed."""
         await self.drop_lanes(list(self.lanes))
         if self._consumer is not None:
             await self._consumer.stop()
@@ -89,9 +93,9 @@ class DeliveryEngine:
             if base_code is None or tp in self.lanes:
                 continue
             lane = Lane(tp, base_code)
-            lane.task = asyncio.create_task(
-                self._lane_loop(lane), name=f"wostream-lane-{tp.topic}-{tp.partition}"
-            )
+            name = f"delivery lane {tp.topic}:{tp.partition}"
+            lane.task = asyncio.create_task(self._lane_loop(lane), name=name)
+            self.watch(name, lane.task)
             self.lanes[tp] = lane
             self._sync_pause(lane)
 
@@ -133,7 +137,8 @@ class DeliveryEngine:
 
     # -- fetching and committing --------------------------------------------------------------------------
 
-    async def _fetch_loop(self) -> None:
+    async def run(self) -> None:
+        """Fetch and commit for the worker's life (supervised); lanes push what is fetched."""
         assert self._consumer is not None
         last_commit = time.monotonic()
         while True:

@@ -1,0 +1,77 @@
+"""The records one routed event becomes: a copy per entitled subscriber and, if needed, a quarantine record.
+
+Every record is sized before it is written. A copy over the limit can never be written (the broker
+refuses it on every try), so it becomes a quarantine reason naming the subscriber and the size instead; a raw
+event too big to be kept in the quarantine with its headers is quarantined as a small stub that names its size
+and where it still is. Routing therefore never waits on a write that cannot succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wostream.config.settings import Settings
+from wostream.core.models import Copy, RouteResult
+from wostream.records.headers import Headers, push_headers, quarantine_headers
+
+# Framing of one record in a batch (lengths, offsets, timestamps, attributes), estimated on the safe side.
+RECORD_OVERHEAD = 256
+
+
+@dataclass(frozen=True)
+class Write:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers
+
+
+def record_size(key: bytes | None, value: bytes, headers: Headers) -> int:
+    return RECORD_OVERHEAD + len(key or b"") + len(value) + sum(len(k) + len(v) for k, v in headers)
+
+
+def _copy(settings: Settings, copy: Copy) -> Write:
+    headers = push_headers(copy.data_area, copy.change_id, copy.event_id)
+    return Write(settings.push_topic(copy.base_code), copy.key.encode(), copy.envelope, headers)
+
+
+def _too_big(what: str, size: int, limit: int) -> str:
+    return f"{what} would be {size:,} bytes, over the {limit:,}-byte record limit"
+
+
+def plan_writes(
+    settings: Settings, result: RouteResult, raw: bytes, key: bytes | None, source: str
+) -> list[Write]:
+    """The copies that fit, then the quarantine record if any reason (old or new) calls for one."""
+    limit = settings.max_record_bytes
+    writes: list[Write] = []
+    reasons = list(result.quarantine)
+    for copy in result.copies:
+        write = _copy(settings, copy)
+        size = record_size(write.key, write.value, write.headers)
+        if size <= limit:
+            writes.append(write)
+        else:
+            reasons.append(_too_big(f"the copy for {copy.base_code}", size, limit) + ": not pushed")
+    if reasons:
+        writes.append(quarantine(settings, reasons, raw, key, source, result.event_id))
+    return writes
+
+
+def quarantine(
+    settings: Settings, reasons: list[str], raw: bytes, key: bytes | None, source: str, event_id: str | None
+) -> Write:
+    """The original bytes with the reasons, or, when they cannot fit, an empty stub saying where they are."""
+    limit = settings.max_record_bytes
+    headers = quarantine_headers(reasons, source, event_id)
+    size = record_size(key, raw, headers)
+    if size <= limit and len(headers[0][1]) <= limit // 4:
+        return Write(settings.quarantine_topic, key, raw, headers)
+    shown = [r if len(r) <= 300 else r[:297] + "..." for r in reasons[:20]]
+    shown.append(_too_big("the original event with its reasons", size, limit) + f": it stays at {source}")
+    return Write(
+        settings.quarantine_topic,
+        (key or b"")[:1024] or None,
+        b"",
+        quarantine_headers(shown, source, event_id),
+    )
