@@ -66,7 +66,7 @@ def up(data_dir: Path, subs_file: Path) -> None:
     """Run the local stack: Kafka, glacier2router and a worker, with the examples. Ctrl-C stops all."""
     from wostream.cli.config import apply_idmaps, apply_subscriptions
     from wostream.config.settings import Settings
-    from wostream.dev.local import LocalStack
+    from wostream.dev.local import LocalStack, RouterPorts
     from wostream.dev.stack import Kafka, StackError
 
     settings = Settings()
@@ -76,9 +76,9 @@ def up(data_dir: Path, subs_file: Path) -> None:
     stack = LocalStack(
         settings.model_copy(update={"datadir": data_dir / "worker"}),
         data_dir,
-        router_client=4063,
-        router_server=4064,
+        router_ports=[RouterPorts(client=4063, server=4064)],
         adapter_ports=[4065],
+        certs_dir=data_dir / "certs",
         web_ports={"worker": settings.web_port},
     )
     stopping: list[int] = []
@@ -118,7 +118,8 @@ def _print_ready(stack: LocalStack, data_dir: Path) -> None:
     click.echo(
         "\nwostream is up.\n"
         f"  Kafka           {stack.kafka}\n"
-        f"  Glacier2 router {stack.router_proxy}   (subscribers connect here)\n"
+        f"  Glacier2 router {stack.router_proxy()}   (subscribers connect here, TLS)\n"
+        f"  Local CA        {stack.certs.ca_file}   (subscribers check the router with it)\n"
         f"  Web             {stack.web('worker')}/  (/health, /subscribers)\n"
         f"  Logs            {data_dir}\n"
         "Press Ctrl-C to stop.\n"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
-from wostream.cli.main import main
+from wostream.cli.main import fail, main
 from wostream.config.settings import ETC
 
 
@@ -21,7 +22,14 @@ def worker(loglevel: str) -> None:
 @main.command()
 @click.option("--base-code", required=True, help="This system's baseCode.")
 @click.option(
-    "--secret", required=True, envvar="WOSTREAM_SUBSCRIBER_SECRET", help="Or $WOSTREAM_SUBSCRIBER_SECRET."
+    "--secret",
+    envvar="WOSTREAM_SUBSCRIBER_SECRET",
+    help="Prefer $WOSTREAM_SUBSCRIBER_SECRET or --secret-file: a command-line secret shows in `ps`.",
+)
+@click.option(
+    "--secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file whose first line is the secret.",
 )
 @click.option(
     "--config",
@@ -30,16 +38,23 @@ def worker(loglevel: str) -> None:
     show_default=True,
     help="Ice property file (router proxy, heartbeat).",
 )
-@click.option("--router", help="Router proxy, e.g. 'wostream/router:tcp -h 127.0.0.1 -p 4063'.")
+@click.option("--router", help="Router proxy, e.g. 'wostream/router:ssl -h 127.0.0.1 -p 4063'.")
+@click.option(
+    "--ca",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The CA certificate (PEM) to check the router with; default: IceSSL.CAs of --config.",
+)
 @click.option("--show-context", is_flag=True, help="Print {context, message} instead of the bare envelope.")
 @click.option("--delay", type=float, default=0.0, help="Seconds to sleep in each call (a slow system).")
 @click.option("--refuse", type=int, default=0, help="Refuse the first N calls with PushRefused (-1: all).")
 @click.option("--refuse-ticket", help="Refuse every event of this serviceOrderId (a poison ticket).")
 def subscriber(
     base_code: str,
-    secret: str,
+    secret: str | None,
+    secret_file: Path | None,
     config: str,
     router: str | None,
+    ca: str | None,
     show_context: bool,
     delay: float,
     refuse: int,
@@ -52,4 +67,14 @@ def subscriber(
     """
     from wostream.reference.subscriber import Behaviour, run
 
-    sys.exit(run(base_code, secret, config, router, Behaviour(show_context, delay, refuse, refuse_ticket)))
+    if secret_file is not None:
+        secret = (
+            secret_file.read_text(encoding="utf-8").splitlines()[0].strip()
+            if secret_file.stat().st_size
+            else ""
+        )
+    if not secret:
+        fail(["no secret: set $WOSTREAM_SUBSCRIBER_SECRET, or give --secret-file (or --secret)"])
+    overrides = {"Ice.Default.Router": router, "IceSSL.CAs": ca}
+    props = {k: v for k, v in overrides.items() if v}
+    sys.exit(run(base_code, secret, config, props, Behaviour(show_context, delay, refuse, refuse_ticket)))

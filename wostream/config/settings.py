@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     retries_topic: str = "wostream.retries"
 
     ice_config: Path = ETC / "worker.properties"
+    max_sessions: int = Field(4, ge=1, le=100, description="concurrent sessions one subscriber may hold")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     datadir: Path = Path(".wostream/worker")

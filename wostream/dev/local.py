@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wostream.config.settings import ETC, Settings
+from wostream.dev.certs import Certs, make_certs
 from wostream.dev.stack import Managed, Router, free_port
 from wostream.dev.workload import poll
 
@@ -102,59 +103,92 @@ def stop_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
 
 
 @dataclass
+class RouterPorts:
+    client: int = field(default_factory=free_port)
+    server: int = field(default_factory=free_port)
+
+
+@dataclass
 class LocalStack:
-    """Routers, workers and subscribers around one Kafka; `settings` configures every worker."""
+    """Routers, workers and subscribers around one Kafka; `settings` configures every worker.
+
+    Every link is TLS with the local CA of `certs` (made on first use): subscribers check the router, the
+    router and the workers check each other (SECURITY.md).
+    """
 
     settings: Settings
     workdir: Path
-    router_client: int = field(default_factory=free_port)
-    router_server: int = field(default_factory=free_port)
+    router_ports: list[RouterPorts] = field(default_factory=lambda: [RouterPorts()])
     adapter_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     workers: dict[str, Managed] = field(default_factory=dict)
     web_ports: dict[str, int] = field(default_factory=dict)
-    router: Router | None = None
+    routers: dict[int, Router] = field(default_factory=dict)
     subscribers: list[SubscriberProcess] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
+    certs_dir: Path | None = None
 
     @property
     def kafka(self) -> str:
         return self.settings.kafka
 
     @property
-    def router_proxy(self) -> str:
-        return f"wostream/router:tcp -h 127.0.0.1 -p {self.router_client}"
+    def certs(self) -> Certs:
+        return make_certs(self.certs_dir or self.workdir / "certs")
+
+    @property
+    def router(self) -> Router | None:
+        """The first router (most stacks have one)."""
+        return self.routers.get(0)
+
+    def router_proxy(self, index: int = 0) -> str:
+        return f"wostream/router:ssl -h 127.0.0.1 -p {self.router_ports[index].client}"
 
     def env(self, **more: str) -> dict[str, str]:
         return {**settings_env(self.settings), **self.extra_env, **more}
 
     # -- components ------------------------------------------------------------------------------------
 
-    def start_router(self) -> None:
-        endpoints = ":".join(f"tcp -h 127.0.0.1 -p {p}" for p in self.adapter_ports)
-        self.router = Router(
+    def adapter_endpoints(self) -> str:
+        return ":".join(f"ssl -h 127.0.0.1 -p {p}" for p in self.adapter_ports)
+
+    def start_router(self, index: int = 0, **overrides: str) -> Router:
+        ports = self.router_ports[index]
+        router = Router(
             ETC / "glacier2router.properties",
-            self.workdir / "router.log",
+            self.workdir / f"router{index or ''}.log",
             overrides={
-                "Glacier2.Client.Endpoints": f"tcp -h 127.0.0.1 -p {self.router_client}",
-                "Glacier2.Server.Endpoints": f"tcp -h 127.0.0.1 -p {self.router_server}",
-                "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{endpoints}",
-                "Glacier2.SessionManager": f"wostream/SessionManager:{endpoints}",
+                "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {ports.client}",
+                "Glacier2.Server.Endpoints": f"ssl -h 127.0.0.1 -p {ports.server}",
+                "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{self.adapter_endpoints()}",
+                "Glacier2.SessionManager": f"wostream/SessionManager:{self.adapter_endpoints()}",
+                "Glacier2.Filter.Address.Accept": " ".join(f"127.0.0.1:{p}" for p in self.adapter_ports),
+                "IceSSL.DefaultDir": str(self.certs.folder),
+                **overrides,
             },
-            client_port=self.router_client,
+            client_port=ports.client,
         )
-        self.router.start()
+        router.start()
+        self.routers[index] = router
+        return router
+
+    def worker_properties(self, name: str, index: int) -> Path:
+        """The packaged worker.properties with this stack's ports and certificates laid over it."""
+        servers = ":".join(f"ssl -h 127.0.0.1 -p {r.server}" for r in self.router_ports)
+        overrides = {
+            "Wostream.Endpoints": f"ssl -h 127.0.0.1 -p {self.adapter_ports[index]}",
+            "Wostream.RouterServerEndpoints": servers,
+            "IceSSL.DefaultDir": str(self.certs.folder),
+        }
+        config = self.workdir / f"{name}.properties"
+        base = (ETC / "worker.properties").read_text(encoding="utf-8")
+        config.write_text(base + "".join(f"{k}={v}\n" for k, v in overrides.items()), encoding="utf-8")
+        return config
 
     def start_worker(self, name: str = "w1", index: int = 0) -> Managed:
-        config = self.workdir / f"{name}.properties"
-        config.write_text(
-            (ETC / "worker.properties")
-            .read_text()
-            .replace("tcp -h 127.0.0.1 -p 4065", f"tcp -h 127.0.0.1 -p {self.adapter_ports[index]}")
-        )
         web = self.web_ports.setdefault(name, free_port())
         env = self.env(
-            WOSTREAM_ICE_CONFIG=str(config),
+            WOSTREAM_ICE_CONFIG=str(self.worker_properties(name, index)),
             WOSTREAM_WEB_PORT=str(web),
             WOSTREAM_DATADIR=str(self.workdir / name),
         )
@@ -210,7 +244,8 @@ class LocalStack:
     def subscriber(self, base_code: str, secret: str, *flags: str) -> SubscriberProcess:
         n = len(self.subscribers)
         out, err = self.workdir / f"sub{n}-{base_code}.jsonl", self.workdir / f"sub{n}-{base_code}.err"
-        args = [*WOSTREAM, "subscriber", "--base-code", base_code, "--router", self.router_proxy, *flags]
+        router = ["--router", self.router_proxy(), "--ca", str(self.certs.ca_file)]
+        args = [*WOSTREAM, "subscriber", "--base-code", base_code, *router, *flags]
         with open(out, "wb") as o, open(err, "wb") as e:
             proc = subprocess.Popen(
                 args,
@@ -225,14 +260,14 @@ class LocalStack:
         return sub
 
     def alive(self) -> bool:
-        """Every worker and the router still running."""
-        router = self.router is not None and self.router.process is not None and self.router.process.alive()
-        return router and all(w.alive() for w in self.workers.values())
+        """Every worker and router still running."""
+        routers = all(r.process is not None and r.process.alive() for r in self.routers.values())
+        return routers and all(w.alive() for w in self.workers.values())
 
     def stop(self) -> None:
         for sub in self.subscribers:
             sub.stop()
         for worker in self.workers.values():
             worker.stop(30)
-        if self.router is not None:
-            self.router.stop()
+        for router in self.routers.values():
+            router.stop()

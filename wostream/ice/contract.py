@@ -21,6 +21,7 @@ Ice.loadSlice(f"-I{Ice.getSliceDir()} {SLICE_FILE}")
 from wostream_ice import wostream as wostream_ice  # noqa: E402  (generated above)
 
 PushRefused = wostream_ice.PushRefused
+SubscribeRefused = wostream_ice.SubscribeRefused
 Subscriber = wostream_ice.Subscriber
 SubscriberPrx = wostream_ice.SubscriberPrx
 SubscriberSession = wostream_ice.SubscriberSession

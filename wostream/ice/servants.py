@@ -1,70 +1,106 @@
 """Our Glacier2 servants: the permissions verifier, the session manager and each subscriber's session.
 
 Servants run on Ice threads; anything that needs Kafka is handed to the worker's asyncio loop by the
-`register` callable, whose future Ice completes the dispatch with. Every dispatch is shielded: a failure
-becomes a clear Ice exception for the caller, never a dead adapter.
+`register` callable, whose future Ice completes the dispatch with. Everything a client sends is bounded and
+checked before it is used or logged, and every refusal is a clear Ice exception, never a dead adapter
+(SECURITY.md lists the threats and the controls).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import Glacier2
 import Ice
 
+from wostream.config.subscriptions import BASE_CODE_RE
 from wostream.core.credentials import verify_secret
 from wostream.core.directory import Directory
-from wostream.ice.contract import SubscriberSession, SubscriberSessionPrx
+from wostream.core.logins import LoginThrottle
+from wostream.ice.callbacks import Refusal, category_of, owner_elsewhere, rebuild
+from wostream.ice.contract import SubscribeRefused, SubscriberSession, SubscriberSessionPrx
+from wostream.ice.sessions import LiveSession, SessionRegistry
 
 log = logging.getLogger(__name__)
 
-
-def admission_refusal(directory: Directory, base_code: str, secret: str) -> str | None:
-    """Why a subscriber may not log in, or None. The reason goes back to the client through Glacier2."""
-    sub = directory.subscriptions.get(base_code)
-    if sub is None:
-        return f"unknown baseCode {base_code!r}: this system is not registered"
-    if not sub.enabled:
-        return f"baseCode {base_code!r} is disabled"
-    if not verify_secret(secret, sub.secret_hash):
-        return f"wrong secret for baseCode {base_code!r}"
-    return None
+REFUSED = "wrong baseCode or secret"  # one answer for unknown, disabled and wrong: no list of who exists
+MAX_SECRET = 1024  # characters; longer is refused before hashing
+SUBSCRIBES_PER_MINUTE = 10
+Register = Callable[[str, str, str | None], Any]
 
 
 def _peer(current: Ice.Current) -> str:
-    return str(current.ctx.get("_con.remoteAddress", "?")) if current.ctx else "?"
+    return str(current.ctx.get("_con.remoteAddress", "?"))[:64] if current.ctx else "?"
+
+
+def shown(user_id: str) -> str:
+    """A userId as logs may show it: only if it is a well-formed baseCode."""
+    return repr(user_id) if BASE_CODE_RE.fullmatch(user_id) else f"<not a baseCode, {len(user_id)} chars>"
 
 
 class PermissionsVerifierI(Glacier2.PermissionsVerifier):  # type: ignore[misc]
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, throttle: LoginThrottle, decoy_hash: str) -> None:
         self.directory = directory
+        self.throttle = throttle
+        self.decoy_hash = decoy_hash  # verified for unknown codes, so refusals take the same time
 
-    def checkPermissions(self, userId: str, password: str, current: Ice.Current) -> tuple[bool, str]:  # noqa: N802
-        reason = admission_refusal(self.directory, userId, password)
-        if reason is not None:
-            log.warning("login refused for %r from %s: %s", userId, _peer(current), reason)
-            return False, reason
-        log.info("login accepted for %r from %s", userId, _peer(current))
+    def checkPermissions(  # noqa: N802
+        self, userId: str, password: str, current: Ice.Current
+    ) -> tuple[bool, str]:
+        peer = _peer(current)
+        if not BASE_CODE_RE.fullmatch(userId) or len(password) > MAX_SECRET:
+            log.warning("login refused from %s: %s or an oversize secret", peer, shown(userId))
+            return False, REFUSED
+        wait = self.throttle.wait(userId, peer, time.monotonic())
+        if wait > 0:
+            log.info("login for %r from %s refused unchecked: back-off %.0f s", userId, peer, wait)
+            return (
+                False,
+                f"too many failed logins from this address or for this baseCode; try again in {wait:.0f} s",
+            )
+        sub = self.directory.subscriptions.get(userId)
+        ok = verify_secret(password, sub.secret_hash if sub is not None else self.decoy_hash)
+        if sub is None or not sub.enabled or not ok:
+            self.throttle.failed(userId, peer, time.monotonic())
+            why = "unknown" if sub is None else "disabled" if not sub.enabled else "wrong secret"
+            log.warning("login refused for %r from %s (%s)", userId, peer, why)
+            return False, REFUSED
+        self.throttle.succeeded(userId, peer)
+        log.info("login accepted for %r from %s", userId, peer)
         return True, ""
 
 
 class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
     """One subscriber's Glacier2 session; it can only ever register a callback for its own baseCode."""
 
-    def __init__(self, base_code: str, register: Callable[[str, str, str | None], Any]) -> None:
+    def __init__(self, base_code: str, register: Register, checks: CallbackChecks) -> None:
         self.base_code = base_code
         self.session_id = uuid.uuid4().hex
         self._register = register
-        self._subscribed = False
+        self._checks = checks
+        self._proxy: str | None = None
+        self._recent: deque[float] = deque(maxlen=SUBSCRIBES_PER_MINUTE)
 
     def subscribe(self, cb: Any, current: Ice.Current) -> Any:
         if cb is None:
-            return self._unsubscribe()
-        proxy = current.adapter.getCommunicator().proxyToString(cb)
-        self._subscribed = True
+            return self.unsubscribe()
+        try:
+            proxy = self._checks.accept(cb, self.session_id)
+        except Refusal as exc:
+            log.warning("callback of %s refused (session %s): %s", self.base_code, self.session_id[:8], exc)
+            raise SubscribeRefused(str(exc)) from None
+        if proxy == self._proxy:
+            return None  # the same callback again: nothing to publish
+        now = time.monotonic()
+        if len(self._recent) == self._recent.maxlen and now - self._recent[0] < 60:
+            raise SubscribeRefused(f"more than {SUBSCRIBES_PER_MINUTE} callback changes a minute")
+        self._recent.append(now)
+        self._proxy = proxy
         log.info("subscriber %s registered its callback (session %s)", self.base_code, self.session_id[:8])
         return self._register(self.base_code, self.session_id, proxy)
 
@@ -73,28 +109,61 @@ class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
             current.adapter.remove(current.id)
         except Ice.NotRegisteredException:
             pass
+        self._checks.sessions.remove(self.base_code, self.session_id)
         log.info("subscriber %s left (session %s)", self.base_code, self.session_id[:8])
-        return self._unsubscribe()
+        return self.unsubscribe()
 
-    def _unsubscribe(self) -> Any:
-        if not self._subscribed:
+    def unsubscribe(self) -> Any:
+        if self._proxy is None:
             return None
-        self._subscribed = False
+        self._proxy = None
         return self._register(self.base_code, self.session_id, None)
 
 
+class CallbackChecks:
+    """What every session's `subscribe` checks against: our routers, and who owns which category."""
+
+    def __init__(
+        self,
+        communicator: Any,
+        allowed: dict[tuple[str, str, int], str],
+        registered: Callable[[], Iterable[tuple[str, str]]],
+        sessions: SessionRegistry,
+    ) -> None:
+        self.communicator = communicator
+        self.allowed = allowed
+        self.registered = registered  # (session, proxy) of every live callback, on every worker
+        self.sessions = sessions
+
+    def accept(self, cb: Any, session_id: str) -> str:
+        proxy = rebuild(cb, self.communicator, self.allowed)
+        category = cb.ice_getIdentity().category
+        known = ((s, category_of(self.communicator, p) or "") for s, p in self.registered())
+        if owner_elsewhere(category, session_id, known):
+            raise Refusal("this callback's router category is registered by another session")
+        return proxy
+
+
 class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
-    def __init__(self, directory: Directory, register: Callable[[str, str, str | None], Any]) -> None:
+    def __init__(self, directory: Directory, register: Register, checks: CallbackChecks) -> None:
         self.directory = directory
         self._register = register
+        self._checks = checks
 
     def create(self, userId: str, control: Any, current: Ice.Current) -> Any:  # noqa: N802
-        if userId not in self.directory.subscriptions:
-            raise Glacier2.CannotCreateSessionException(f"unknown baseCode {userId!r}")
-        session = SubscriberSessionI(userId, self._register)
+        if control is None:
+            raise Glacier2.CannotCreateSessionException("sessions are created through the router only")
+        sub = self.directory.subscriptions.get(userId) if BASE_CODE_RE.fullmatch(userId) else None
+        if sub is None or not sub.enabled:
+            raise Glacier2.CannotCreateSessionException(REFUSED)
+        session = SubscriberSessionI(userId, self._register, self._checks)
+        live = LiveSession(userId, session.session_id, sub.secret_hash, control, session)
+        limit = self._checks.sessions.max_per_subscriber
+        if not self._checks.sessions.add(live):
+            log.warning("session for %r refused: %d sessions already", userId, limit)
+            raise Glacier2.CannotCreateSessionException(f"this baseCode already has {limit} sessions")
         ident = Ice.Identity(session.session_id, "wostream-session")
         proxy = current.adapter.add(session, ident)
-        if control is not None:
-            # the client may call its own session object, and nothing else behind the router
-            control.identities().add([ident])
+        # the client may call its own session object, and nothing else behind the router
+        control.identities().add([ident])
         return SubscriberSessionPrx.uncheckedCast(proxy)

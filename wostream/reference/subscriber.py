@@ -18,11 +18,17 @@ from typing import IO, Any
 import Glacier2
 import Ice
 
-from wostream.ice.contract import PushRefused, Subscriber, SubscriberPrx, SubscriberSessionPrx
+from wostream.ice.contract import (
+    PushRefused,
+    Subscriber,
+    SubscribeRefused,
+    SubscriberPrx,
+    SubscriberSessionPrx,
+)
 
-# What glacier2router says when it cannot reach our verifier or session manager (a worker restarting):
-# worth retrying, unlike our own refusals (unknown baseCode, wrong secret), which end the client.
-TRANSIENT_REASONS = frozenset({"internal server error"})
+# What glacier2router says when it cannot reach our verifier or session manager (a worker restarting), and our
+# login back-off: worth retrying, unlike our other refusals (wrong baseCode or secret), which end the client.
+TRANSIENT_PREFIXES = ("internal server error", "too many failed logins")
 
 
 @dataclass
@@ -94,19 +100,26 @@ def connect_once(communicator: Any, base_code: str, secret: str, servant: Subscr
     return router, connection, adapter
 
 
-def run(base_code: str, secret: str, config: str | None, router: str | None, behaviour: Behaviour) -> int:
-    """Runs until interrupted; exit code 2 when the router refuses our credentials (retrying cannot help)."""
+def run(base_code: str, secret: str, config: str | None, props: dict[str, str], behaviour: Behaviour) -> int:
+    """Runs until interrupted; exit code 2 when our credentials or callback are refused (retrying cannot
+    help).
+
+    `props` override the property file (e.g. the router proxy; several endpoints in it are several routers:
+    after losing one, the client reconnects through whichever answers).
+    """
     args = [f"--Ice.Config={config}"] if config else []
-    if router:
-        args.append(f"--Ice.Default.Router={router}")
+    args += [f"--{key}={value}" for key, value in props.items()]
     servant = SubscriberI(behaviour, sys.stdout)
     with Ice.initialize(args) as communicator:
         delay = 0.5
         while True:
             try:
                 _, connection, adapter = connect_once(communicator, base_code, secret, servant)
+            except SubscribeRefused as exc:
+                _log(f"callback refused: {exc.reason}")
+                return 2
             except (Glacier2.PermissionDeniedException, Glacier2.CannotCreateSessionException) as exc:
-                if exc.reason not in TRANSIENT_REASONS:
+                if not exc.reason.startswith(TRANSIENT_PREFIXES):
                     _log(f"refused: {exc.reason}")
                     return 2
                 _log(f"router could not reach wostream ({exc.reason}); retrying in {delay:.1f} s")

@@ -43,7 +43,9 @@ class Runtime(Service):
         self._known_topics: set[str] = set()
         self._producer: AIOKafkaProducer | None = None
         self.feed = ConfigFeed(settings, self.directory)
-        self.ice = IceService(settings.ice_config, self.directory, self._register_callback)
+        self.ice = IceService(
+            settings.ice_config, self.directory, self._register_callback, settings.max_sessions
+        )
         self.delivery: DeliveryEngine | None = None
         self.handoff = Handoff(settings, self.directory, self.stats, self.drift, self._ensure_push_topic)
         self.loops = Supervisor()
