@@ -41,6 +41,20 @@ def apply_subscriptions(file: Path, dry_run: bool = False) -> None:
     click.echo(f"{len(subs)} subscriptions {verb}: {', '.join(s.base_code for s in subs)}")
 
 
+@subscriptions.command("remove")
+@click.argument("base_codes", nargs=-1, required=True)
+def subscriptions_remove(base_codes: tuple[str, ...]) -> None:
+    """Remove subscribers: nothing more is routed to them and their live sessions end (their topics stay)."""
+    from wostream.config.subscriptions import BASE_CODE_RE
+    from wostream.ops.publish import remove_subscriptions
+
+    bad = [code for code in base_codes if not BASE_CODE_RE.fullmatch(code)]
+    if bad:
+        fail(f"{code!r} is not a baseCode (1-64 of A-Z a-z 0-9 _ -)" for code in bad)
+    asyncio.run(remove_subscriptions(Settings(), list(base_codes)))
+    click.echo(f"{len(base_codes)} subscriptions removed: {', '.join(base_codes)}")
+
+
 @main.group()
 def idmap() -> None:
     """Manage the id maps used to fill each subscriber's own ids."""

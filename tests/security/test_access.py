@@ -1,0 +1,172 @@
+"""Who can reach what: only the router reaches the worker, a client reaches only its own session, callbacks
+go back only through the router into the caller's own connection, and nothing crosses the wire in clear text.
+(Threats 1, 4, 5, 6 and 7 of SECURITY.md.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import Glacier2
+import Ice
+import pytest
+
+from tests.security.attack import Client, Listener, Recorder, Relay, wait_for
+from tests.security.conftest import SECRETS
+from wostream.dev.certs import make_certs
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import as_lines, step_handled
+from wostream.ice.contract import SubscribeRefused, SubscriberPrx
+
+
+def adapter(stack: LocalStack, name: str = "SessionManager") -> str:
+    return f"wostream/{name}:ssl -h 127.0.0.1 -p {stack.adapter_ports[0]}"
+
+
+def test_the_worker_adapter_refuses_anyone_but_the_router(shared: LocalStack, tmp_path: Path) -> None:
+    """Threat 1: creating a session or checking secrets directly, without going through the router."""
+    certs = shared.certs
+    outsiders = {
+        "no certificate": Client(certs.ca_file),
+        # a certificate from our own CA, but not the router's name: the worker's own
+        "a worker certificate": Client(
+            certs.ca_file,
+            IceSSL_CertFile=str(certs.folder / "worker.pem"),
+            IceSSL_KeyFile=str(certs.folder / "worker.key"),
+        ),
+        # a look-alike from another CA
+        "another CA": Client(
+            make_certs(tmp_path / "rogue").ca_file,
+            IceSSL_CertFile=str(tmp_path / "rogue" / "router.pem"),
+            IceSSL_KeyFile=str(tmp_path / "rogue" / "router.key"),
+        ),
+    }
+    try:
+        for who, client in outsiders.items():
+            manager = Glacier2.SessionManagerPrx.uncheckedCast(
+                client.communicator.stringToProxy(adapter(shared))
+            )
+            with pytest.raises(Ice.LocalException):
+                manager.create("SUBA", None)
+                pytest.fail(f"{who}: created a session without the router")
+            verifier = Glacier2.PermissionsVerifierPrx.uncheckedCast(
+                client.communicator.stringToProxy(adapter(shared, "PermissionsVerifier"))
+            )
+            with pytest.raises(Ice.LocalException):
+                verifier.checkPermissions("SUBA", "guess")
+                pytest.fail(f"{who}: reached the permissions verifier without the router")
+    finally:
+        for client in outsiders.values():
+            client.close()
+
+
+def test_a_client_reaches_its_own_session_and_nothing_else(shared: LocalStack) -> None:
+    """Threat 5: making the router connect anywhere (and telling open ports from closed by its errors)."""
+    listener = Listener()
+    client = Client(shared.certs.ca_file, shared.router_proxy())
+    try:
+        session = client.login("SUBA", SECRETS["A_SECRET"])
+        session.ice_ping()  # its own session: fine
+        for target in (
+            f"anything:tcp -h 127.0.0.1 -p {listener.port}",
+            f"anything:tcp -h 127.0.0.1 -p {shared.kafka.rsplit(':', 1)[1]}",
+            adapter(shared),
+            adapter(shared, "PermissionsVerifier"),
+        ):
+            other = Client(shared.certs.ca_file, shared.router_proxy())
+            try:
+                other.login("SUBA", SECRETS["A_SECRET"])
+                with pytest.raises(Ice.Exception):
+                    other.proxy(target).ice_ping()
+                    pytest.fail(f"the router forwarded a call to {target}")
+            finally:
+                other.close()
+        assert listener.connections == [], "the router was made to connect to an arbitrary address"
+    finally:
+        client.close()
+        listener.close()
+
+
+def test_subscribe_takes_only_a_callback_through_the_router(shared: LocalStack) -> None:
+    """Threat 4: the worker made to connect anywhere (server-side request forgery), or fed a huge proxy."""
+    listener = Listener()
+    client = Client(shared.certs.ca_file, shared.router_proxy())
+    try:
+        session = client.login("SUBA", SECRETS["A_SECRET"])
+        category = client.router.getCategoryForClient()
+        direct = client.proxy(f"subscriber -e 1.1:tcp -h 127.0.0.1 -p {listener.port}")
+        many = ":".join(f"tcp -h 127.0.0.1 -p {1000 + n}" for n in range(2000))
+        attempts = {
+            "a direct proxy": direct,
+            "a direct proxy in its own category": direct.ice_identity(Ice.Identity("subscriber", category)),
+            "a oneway callback": client.callback(Recorder()).ice_oneway(),
+            "2 000 endpoints": client.proxy(f"subscriber:{many}").ice_identity(Ice.Identity("x", category)),
+        }
+        for what, proxy in attempts.items():
+            with pytest.raises((SubscribeRefused, Ice.Exception)):
+                session.subscribe(SubscriberPrx.uncheckedCast(proxy))
+                pytest.fail(f"{what} was accepted")
+        assert listener.connections == [], "the worker was made to connect to an arbitrary address"
+        session.subscribe(client.callback(Recorder()))  # the proper one still works
+        wait_for(
+            lambda: [s for s in shared.get_json("/subscribers") if s["baseCode"] == "SUBA" and s["online"]],
+            10,
+            "SUBA online",
+        )
+    finally:
+        client.close()
+        listener.close()
+
+
+def test_a_client_cannot_register_a_callback_in_another_clients_category(shared: LocalStack) -> None:
+    """Threat 6: a client that learned another's router category has its events sent into the other's
+    connection."""
+    victim, thief = (
+        Client(shared.certs.ca_file, shared.router_proxy()),
+        Client(shared.certs.ca_file, shared.router_proxy()),
+    )
+    got = Recorder()
+    try:
+        victim.login("SUBB", SECRETS["B_SECRET"]).subscribe(victim.callback(got))
+        stolen = victim.router.getCategoryForClient()
+        thief.login("SUBA", SECRETS["A_SECRET"])
+        server = thief.communicator.proxyToString(thief.router.getServerProxy()).split(":", 1)[1]
+        forged = thief.proxy(f"subscriber:{server}").ice_identity(Ice.Identity("subscriber", stolen))
+        with pytest.raises(SubscribeRefused, match="registered by another session"):
+            thief.session.subscribe(SubscriberPrx.uncheckedCast(forged))
+        shared.cli("send", "-", input=as_lines([step_handled("4040401")]))
+        wait_for(lambda: got.messages, 30, "SUBB's own event")
+        assert all(json.loads(json.loads(m)["data"])["serviceOrderId"] == "4040401" for m in got.messages)
+    finally:
+        victim.close()
+        thief.close()
+
+
+def test_secrets_and_events_never_cross_the_wire_in_clear_text(shared: LocalStack) -> None:
+    """Threat 7: a wiretap between a subscriber and the router sees neither its secret nor its events."""
+    relay = Relay(shared.router_ports[0].client)
+    client = Client(shared.certs.ca_file, f"wostream/router:ssl -h 127.0.0.1 -p {relay.port}")
+    got = Recorder()
+    try:
+        client.login("SUBA", SECRETS["A_SECRET"]).subscribe(client.callback(got))
+        shared.cli("send", "-", input=as_lines([step_handled("5050501", organ="WIRETAP-ORGAN-671024")]))
+        wait_for(lambda: any("5050501" in m for m in got.messages), 30, "the event through the wiretap")
+        assert len(relay.seen) > 1000, "the traffic went through the relay"
+        for clear in (SECRETS["A_SECRET"], "5050501", "WIRETAP-ORGAN-671024", "serviceOrderId"):
+            assert clear.encode() not in relay.seen, f"{clear!r} crossed the wire in clear text"
+    finally:
+        client.close()
+        relay.close()
+    plain = Client(None, f"wostream/router:tcp -h 127.0.0.1 -p {shared.router_ports[0].client}")
+    try:
+        with pytest.raises(Ice.LocalException):
+            plain.login("SUBA", SECRETS["A_SECRET"])
+            pytest.fail("the router took a clear-text login")
+    finally:
+        plain.close()
+    wrong_ca = Client(make_certs(shared.workdir / "elsewhere").ca_file, shared.router_proxy())
+    try:
+        with pytest.raises(Ice.SecurityException):
+            wrong_ca.login("SUBA", SECRETS["A_SECRET"])
+    finally:
+        wrong_ca.close()

@@ -1,0 +1,83 @@
+"""No record stops routing or configuration: records too big to hand on, and garbage on the config topics.
+(Threats 2 and 3 of SECURITY.md.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiokafka import AIOKafkaProducer
+
+from tests.security.attack import Client, Recorder, wait_for
+from tests.security.conftest import SECRETS
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import read_topic, step_handled
+
+
+def produce(stack: LocalStack, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, max_request_size=1_100_000, acks="all")
+        await producer.start()
+        try:
+            for key, value in records:
+                await producer.send_and_wait(topic, value, key=key)
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
+
+
+def event(ticket: str, body_extra: dict[str, str] | None = None) -> bytes:
+    raw = step_handled(ticket)
+    raw["data"].update(body_extra or {})
+    return json.dumps(raw, ensure_ascii=False).encode()
+
+
+def test_records_too_big_to_hand_on_are_quarantined_and_routing_goes_on(shared: LocalStack) -> None:
+    """Threat 2: a raw record just under the broker's limit, and a valid event whose copy grows past it."""
+    client = Client(shared.certs.ca_file, shared.router_proxy())
+    got = Recorder()
+    try:
+        client.login("SUBA", SECRETS["A_SECRET"]).subscribe(client.callback(got))
+        huge_raw = b"x" * 1_040_000  # accepted by the broker; with the quarantine headers it would not fit
+        quotes = event("6060602", {"note": '"' * 400_000})  # valid; its envelope escapes every quote again
+        produce(shared, shared.settings.raw_topic, [(b"6060601", huge_raw), (b"6060602", quotes)])
+        produce(shared, shared.settings.raw_topic, [(b"6060603", event("6060603"))])
+        wait_for(lambda: any("6060603" in m for m in got.messages), 60, "the event after the poison")
+        assert not any("6060602" in m for m in got.messages), "the oversize copy never left"
+        stub, grown = read_topic(shared.kafka, shared.settings.quarantine_topic, 2)
+        assert stub.value == b"" and len(stub.value) < 1000
+        reason = dict(stub.headers)["reason"].decode()
+        assert "bytes, over the 1,000,000-byte record limit: it stays at " in reason, reason
+        grown_reason = dict(grown.headers)["reason"].decode()
+        assert grown.value == quotes
+        assert grown_reason.startswith("the copy for SUBA would be "), grown_reason
+        assert grown_reason.endswith("over the 1,000,000-byte record limit: not pushed")
+        health = shared.get_json("/health")
+        assert health == {"ready": True, "problems": []}
+    finally:
+        client.close()
+
+
+def test_garbage_on_the_config_topics_is_reported_and_later_changes_still_apply(shared: LocalStack) -> None:
+    """Threat 3: one hostile record on a config topic must not stop configuration for good, silently."""
+    nested = b"[" * 50_000
+    settings = shared.settings
+    for topic in (settings.subscriptions_topic, settings.callbacks_topic, settings.retries_topic):
+        produce(shared, topic, [(b"EVIL\x1fx\x1fy", nested), (b"\xff" * 2000, b"{}")])
+    (shared.workdir / "more.yaml").write_text(
+        'subscribers:\n  - baseCode: LATER\n    secret: s\n    dataAreas: [fwwt]\n    changeIds: ["*"]\n'
+        '    scope: {organIds: ["*"]}\n',
+        encoding="utf-8",
+    )
+    shared.cli("subscriptions", "apply", str(shared.workdir / "more.yaml"))
+    wait_for(
+        lambda: "LATER" in {s["baseCode"] for s in shared.get_json("/subscribers")}, 30, "a later change"
+    )
+    errors = shared.get_json("/errors")["config"]
+    assert len(errors) >= 6
+    for kind in ("subscription", "callback", "retry"):
+        assert any(e.split(" ", 1)[1].startswith(f"{kind} record b'EVIL") for e in errors), (kind, errors)
+    assert all(len(e) < 1200 for e in errors), "a hostile key does not make a huge message"
+    assert shared.get_json("/health") == {"ready": True, "problems": []}
+    assert max(len(line) for line in shared.log("w1").splitlines()) < 2000, "nor a huge log line"

@@ -1,0 +1,157 @@
+"""Sessions follow the configuration, logins are throttled, and everything a client sends is bounded.
+(Threats 8, 9 and 10 of SECURITY.md.)"""
+
+from __future__ import annotations
+
+import asyncio
+
+import Glacier2
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from tests.security.attack import Client, Recorder, wait_for
+from tests.security.conftest import SECRETS, SUBSCRIPTIONS
+from wostream.dev.local import LocalStack
+from wostream.dev.workload import as_lines, step_handled
+
+
+def online(stack: LocalStack, code: str) -> bool:
+    return any(s["baseCode"] == code and s["online"] for s in stack.get_json("/subscribers"))
+
+
+def apply(stack: LocalStack, text: str, **secrets: str) -> None:
+    path = stack.workdir / "changed.yaml"
+    path.write_text(text, encoding="utf-8")
+    stack.cli("subscriptions", "apply", str(path), env={**SECRETS, **secrets})
+
+
+@pytest.mark.parametrize("change", ["rotated", "disabled", "removed"])
+def test_a_session_ends_when_its_secret_is_rotated_or_its_subscriber_disabled_or_removed(
+    own: LocalStack, change: str
+) -> None:
+    """Threat 8: sessions opened with the old secret must not keep receiving events."""
+    old = Client(own.certs.ca_file, own.router_proxy())
+    before = Recorder()
+    try:
+        old.login("SUBA", SECRETS["A_SECRET"]).subscribe(old.callback(before))
+        wait_for(lambda: online(own, "SUBA"), 30, "SUBA online")
+        if change == "rotated":
+            apply(own, SUBSCRIPTIONS, A_SECRET="the-new-secret-of-a")
+        elif change == "disabled":
+            apply(own, SUBSCRIPTIONS.replace("    scope:", "    enabled: false\n    scope:", 1))
+        else:
+            own.cli("subscriptions", "remove", "SUBA")
+        wait_for(lambda: not online(own, "SUBA"), 30, f"the old session to end ({change})")
+        own.cli("send", "-", input=as_lines([step_handled("7070701")]))
+        if change == "rotated":
+            stale = Client(own.certs.ca_file, own.router_proxy())
+            with pytest.raises(Glacier2.PermissionDeniedException):
+                stale.login("SUBA", SECRETS["A_SECRET"])
+            stale.close()
+            new = Client(own.certs.ca_file, own.router_proxy())
+            after = Recorder()
+            new.login("SUBA", "the-new-secret-of-a").subscribe(new.callback(after))
+            wait_for(lambda: after.messages, 30, "the event at the session with the new secret")
+            new.close()
+        assert before.messages == [], "the old session got an event after the change"
+        wait_for(lambda: _gone(old), 60, "the router to drop the old session's client")
+    finally:
+        old.close()
+
+
+def _gone(client: Client) -> bool:
+    try:
+        client.session.ice_ping()
+        return False
+    except Exception:
+        return True
+
+
+def test_failed_logins_back_off_and_say_nothing_about_who_exists(own: LocalStack) -> None:
+    """Threat 9: a free secret-guessing oracle that also lists which baseCodes exist."""
+    answers = []
+    for user, secret in [("SUBA", "guess-1"), ("NOSUCH", "guess-2"), ("SUBB", "guess-3")]:
+        client = Client(own.certs.ca_file, own.router_proxy())
+        try:
+            with pytest.raises(Glacier2.PermissionDeniedException) as refused:
+                client.login(user, secret)
+            answers.append(refused.value.reason)
+        finally:
+            client.close()
+    assert answers == ["wrong baseCode or secret"] * 3, "unknown and wrong are told apart"
+    throttled = []
+    for n in range(37):
+        client = Client(own.certs.ca_file, own.router_proxy())
+        try:
+            with pytest.raises(Glacier2.PermissionDeniedException) as refused:
+                client.login("SUBA", f"guess-{n}")
+            throttled.append(refused.value.reason)
+        finally:
+            client.close()
+    assert throttled[:2] == ["wrong baseCode or secret"] * 2, "five failures are free"
+    assert all(r.startswith("too many failed logins") for r in throttled[2:]), throttled
+    right = Client(own.certs.ca_file, own.router_proxy())
+    try:
+        with pytest.raises(Glacier2.PermissionDeniedException, match="too many failed logins"):
+            right.login("SUBA", SECRETS["A_SECRET"])  # even the right secret waits: nothing is checked
+    finally:
+        right.close()
+
+
+def test_sessions_subscriptions_and_strings_from_a_client_are_bounded(own: LocalStack) -> None:
+    """Threat 10: unbounded sessions, callback registrations and strings."""
+    clients = [Client(own.certs.ca_file, own.router_proxy()) for _ in range(5)]
+    try:
+        for client in clients[:4]:
+            client.login("SUBB", SECRETS["B_SECRET"])
+        with pytest.raises(Glacier2.CannotCreateSessionException, match="already has 4 sessions"):
+            clients[4].login("SUBB", SECRETS["B_SECRET"])
+        callback = clients[0].callback(Recorder())
+        for _ in range(2000):
+            clients[0].session.subscribe(callback)
+        assert count_records(own, own.settings.callbacks_topic) == 1, (
+            "one registration, however often repeated"
+        )
+    finally:
+        for client in clients:
+            client.close()
+    huge = Client(own.certs.ca_file, own.router_proxy())
+    try:
+        with pytest.raises(Glacier2.PermissionDeniedException, match="wrong baseCode or secret"):
+            huge.login("U" * 900_000, "x")
+    finally:
+        huge.close()
+    refusing = Client(own.certs.ca_file, own.router_proxy())
+    try:
+        refusing.login("SUBA", SECRETS["A_SECRET"]).subscribe(
+            refusing.callback(Recorder(refuse_with="no " * 50_000))
+        )
+        own.cli("send", "-", input=as_lines([step_handled("8080801")]))
+        last = wait_for(lambda: _last_error(own, "SUBA"), 30, "SUBA's refusal on /subscribers")
+        assert last.startswith("refused by subscriber: no no") and len(last) <= 250, len(last)
+    finally:
+        refusing.close()
+    assert max(len(line) for line in own.log("w1").splitlines()) < 2000, (
+        "no client string makes a huge log line"
+    )
+
+
+def _last_error(stack: LocalStack, code: str) -> str | None:
+    for s in stack.get_json("/subscribers"):
+        if s["baseCode"] == code:
+            return str(s["lastError"]) if s["lastError"] else None
+    return None
+
+
+def count_records(stack: LocalStack, topic: str) -> int:
+    async def run() -> int:
+        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka, group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            tp = TopicPartition(topic, 0)
+            consumer.assign([tp])
+            return int((await consumer.end_offsets([tp]))[tp] - (await consumer.beginning_offsets([tp]))[tp])
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(run())
