@@ -23,7 +23,7 @@ MAX_DEPTH = 64  # real bodies nest 3 deep; deeper input is hostile or broken
 @dataclass(frozen=True)
 class ParsedEvent:
     change_id: str
-    data_area: str
+    data_area: str | None  # None: not in the event (its ticket may know it)
     service_order_id: str
     body: dict[str, Any]  # as received; treat as read-only, it is shared by every subscriber's copy
     organ_id: str | None = None
@@ -174,13 +174,17 @@ def _body(envelope: Mapping[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any]) -> str:
+NO_DATA_AREA = "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty"
+
+
+def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any]) -> str | None:
+    """The event's own data area, or None: routing then asks the ticket's memory, or quarantines it."""
     for source, name in ((envelope, "dataArea"), (body, "templateCode"), (body, "serviceTypeCode")):
         key = find_key(source, name)
         area = _text_id(source[key]) if key is not None else None
         if area is not None:
             return area
-    raise _Reject("no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty")
+    return None
 
 
 def _service_order_id(body: Mapping[str, Any]) -> str:

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import simplejson
+
 from wostream.core.catalogue import norm
 
 _SEGMENT = re.compile(r"[^.\[\]]+(\[\])?")
+MAX_JSON_TEXT = 1 << 20  # a string value is looked into as JSON up to this size (bounded by the event anyway)
 
 Path = tuple[str, ...]  # normalised key names, root first
 
@@ -57,7 +60,28 @@ def _mask_value(value: Any, path: Path) -> Any:
     if isinstance(value, list):
         new = [_mask_value(item, path) for item in value]
         return value if all(a is b for a, b in zip(new, value, strict=True)) else new
+    if isinstance(value, str):
+        return _mask_json_text(value, path)
     return value
+
+
+def _mask_json_text(text: str, path: Path) -> str:
+    """A value the producer sent as a JSON string (`"[{\"userTel\": ...}]"`) is masked inside too, and stays a
+    string: unchanged if nothing was removed, else the masked JSON written back."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")) or len(text) > MAX_JSON_TEXT:
+        return text
+    try:
+        inner = simplejson.loads(text, use_decimal=True)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(inner, dict | list):
+        return text
+    masked = _mask_value(inner, path)
+    if masked is inner:
+        return text
+    written: str = simplejson.dumps(masked, ensure_ascii=False, use_decimal=True)
+    return written
 
 
 def _key_groups(obj: dict[str, Any]) -> dict[str, list[str]]:

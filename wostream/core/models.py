@@ -83,6 +83,18 @@ class Copy:
 
 
 @dataclass(frozen=True)
+class Ticket:
+    """What routing remembers of a ticket from its earlier events (see `core.tickets`)."""
+
+    data_area: str | None = None
+    organ_id: str | None = None
+    community_id: str | None = None
+    seq: int = 0  # events routed for this ticket: orders its latest events for a resync
+    ended_at: float | None = None  # when its "ended" event was routed
+    touched_at: float = 0.0  # when its last event was routed
+
+
+@dataclass(frozen=True)
 class RouteResult:
     """The whole decision for one raw event.
 
@@ -96,3 +108,6 @@ class RouteResult:
     copies: tuple[Copy, ...] = ()
     quarantine: tuple[str, ...] = ()
     unsupported: bool = False  # changeId 8: accepted, counted, pushed to nobody
+    ticket_id: str | None = None  # the event's serviceOrderId, once known
+    ticket: Ticket | None = None  # the ticket's memory after this event, to store (None: nothing to store)
+    rekey: bool = False  # read under another key than its ticket: to be re-sent keyed by ticket_id first

@@ -7,7 +7,7 @@ unroutable comes back as a quarantine reason instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,10 @@ from wostream.core.catalogue import is_supported
 from wostream.core.drift import Drift
 from wostream.core.enrichment import enrich
 from wostream.core.eventid import event_id
-from wostream.core.intake import ParsedEvent, Rejection, parse_raw
+from wostream.core.intake import NO_DATA_AREA, ParsedEvent, Rejection, parse_raw
 from wostream.core.masking import mask
-from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription
+from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription, Ticket
+from wostream.core.tickets import fill, recall, remember
 
 UNSUPPORTED_CHANGE_ID = "8"
 _CACHE_LIMIT = 4096  # distinct (dataArea, changeId) lookups remembered; data areas come from input
@@ -70,7 +71,8 @@ class SubscriptionIndex:
         lookup = (data_area, change_id)
         found = self._cache.get(lookup)
         if found is None:
-            keys = (lookup, (data_area, WILDCARD), (WILDCARD, change_id), (WILDCARD, WILDCARD))
+            # an event's data area is a value, never a wildcard: "*" must not reach a subscriber twice
+            keys = dict.fromkeys((lookup, (data_area, WILDCARD), (WILDCARD, change_id), (WILDCARD, WILDCARD)))
             merged = [sub for k in keys for sub in self._buckets.get(k, ())]
             found = tuple(sorted(merged, key=lambda s: s.base_code))
             if len(self._cache) >= _CACHE_LIMIT:
@@ -80,16 +82,21 @@ class SubscriptionIndex:
 
 
 def in_scope(sub: Subscription, organ_id: str | None, community_id: str | None) -> bool | None:
-    """Whether the event is in the subscriber's scope; None when it cannot tell (event has neither id)."""
+    """Whether the event is in the subscriber's scope; None when it cannot tell.
+
+    It cannot tell when no id it knows matches and an id the subscription scopes by is unknown: a
+    community-scoped subscriber and an event that names only its organisation. Deciding "no" there would drop
+    the event silently for that subscriber.
+    """
     if WILDCARD in sub.organ_ids or WILDCARD in sub.community_ids:
         return True
-    if not sub.organ_ids and not sub.community_ids:
-        return False
-    if organ_id is None and community_id is None:
-        return None
-    return (organ_id is not None and organ_id in sub.organ_ids) or (
+    if (organ_id is not None and organ_id in sub.organ_ids) or (
         community_id is not None and community_id in sub.community_ids
-    )
+    ):
+        return True
+    if (sub.organ_ids and organ_id is None) or (sub.community_ids and community_id is None):
+        return None
+    return False
 
 
 def envelope(data_area: str, change_id: str, body: dict[str, Any]) -> bytes:
@@ -133,24 +140,30 @@ def internal_error(exc: BaseException, where: str = "") -> str:
     return _one_line(f"internal error: {type(exc).__name__}: {message}{suffix}")
 
 
-def _copy(sub: Subscription, parsed: ParsedEvent, eid: str, idmaps: IdMaps) -> Copy:
+def _copy(sub: Subscription, parsed: ParsedEvent, area: str, eid: str, idmaps: IdMaps) -> Copy:
     body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps)
     if sub.mask:
         body = mask(body, sub.mask)
     return Copy(
         base_code=sub.base_code,
         key=parsed.service_order_id,
-        data_area=parsed.data_area,
+        data_area=area,
         change_id=parsed.change_id,
         event_id=eid,
-        envelope=envelope(parsed.data_area, parsed.change_id, body),
+        envelope=envelope(area, parsed.change_id, body),
     )
 
 
-def _unscoped_reason(base_codes: list[str]) -> str:
+def _unscoped_reason(event: ParsedEvent, base_codes: list[str]) -> str:
+    missing = [
+        name
+        for name, value in (("organId", event.organ_id), ("communityId", event.community_id))
+        if not value
+    ]
+    what = "organId and communityId both" if len(missing) == 2 else missing[0]
     return (
-        "organId and communityId both missing from data: cannot check the scope of subscriber(s) "
-        + ", ".join(base_codes)
+        f"{what} missing from data and unknown for ticket {event.service_order_id}: "
+        f"cannot check the scope of subscriber(s) {', '.join(base_codes)}"
     )
 
 
@@ -171,9 +184,48 @@ class _Progress:
     change_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Memory:
+    """Ticket memory as routing sees it: a lookup, the clock, and how long an ended ticket is remembered.
+
+    Routing only reads through `recall`; the ticket's new state comes back in `RouteResult.ticket` for the
+    caller to store, so routing stays a pure function of its inputs.
+    """
+
+    recall: Callable[[str], Ticket | None]
+    now: float
+    ttl: float = 30 * 86400.0
+
+
+def _copies(
+    event: ParsedEvent, area: str, eid: str, index: SubscriptionIndex, idmaps: IdMaps
+) -> tuple[tuple[Copy, ...], tuple[str, ...]]:
+    """Each entitled subscriber's copy, and the reasons for the ones that could not be decided or made."""
+    copies: list[Copy] = []
+    unscoped: list[str] = []
+    failures: list[str] = []
+    for sub in index.candidates(area, event.change_id):
+        verdict = in_scope(sub, event.organ_id, event.community_id)
+        if verdict is None:
+            unscoped.append(sub.base_code)
+        elif verdict:
+            try:
+                copies.append(_copy(sub, event, area, eid, idmaps))
+            except Exception as exc:  # one subscriber's failure must not cost the others their copy
+                failures.append(internal_error(exc, f"subscriber {sub.base_code}"))
+    reasons = ([_unscoped_reason(event, unscoped)] if unscoped else []) + failures
+    return tuple(copies), tuple(reasons)
+
+
 def _route(
-    raw: bytes, key: bytes | None, index: SubscriptionIndex, idmaps: IdMaps, drift: Drift | None, p: _Progress
+    raw: bytes,
+    key: bytes | None,
+    index: SubscriptionIndex,
+    idmaps: IdMaps,
+    how: tuple[Drift | None, Memory | None, bool],
+    p: _Progress,
 ) -> RouteResult:
+    drift, memory, rekey = how
     parsed = parse_raw(raw, key)
     if isinstance(parsed, Rejection):
         if parsed.change_id == UNSUPPORTED_CHANGE_ID:
@@ -181,31 +233,38 @@ def _route(
         return RouteResult(event_id=None, change_id=parsed.change_id, quarantine=(parsed.reason,))
     p.change_id = parsed.change_id
     p.event_id = eid = event_id(parsed)
+    ticket_id = parsed.service_order_id
+    if rekey and key != ticket_id.encode("utf-8"):
+        return RouteResult(eid, parsed.change_id, ticket_id=ticket_id, rekey=True)
     _observe(drift, parsed)
+    known = None if memory is None else recall(memory.recall(ticket_id), memory.now, memory.ttl)
+    stored = None if memory is None else remember(known, parsed, memory.now)
     if not is_supported(parsed.change_id):
-        return RouteResult(event_id=eid, change_id=parsed.change_id, unsupported=True)
-    copies: list[Copy] = []
-    unscoped: list[str] = []
-    failures: list[str] = []
-    for sub in index.candidates(parsed.data_area, parsed.change_id):
-        verdict = in_scope(sub, parsed.organ_id, parsed.community_id)
-        if verdict is None:
-            unscoped.append(sub.base_code)
-        elif verdict:
-            try:
-                copies.append(_copy(sub, parsed, eid, idmaps))
-            except Exception as exc:  # one subscriber's failure must not cost the others their copy
-                failures.append(internal_error(exc, f"subscriber {sub.base_code}"))
-    reasons = ([_unscoped_reason(unscoped)] if unscoped else []) + failures
-    return RouteResult(eid, parsed.change_id, tuple(copies), tuple(reasons))
+        return RouteResult(eid, parsed.change_id, unsupported=True, ticket_id=ticket_id, ticket=stored)
+    event = fill(parsed, known)
+    if event.data_area is None:
+        return RouteResult(eid, parsed.change_id, (), (NO_DATA_AREA,), ticket_id=ticket_id, ticket=stored)
+    copies, reasons = _copies(event, event.data_area, eid, index, idmaps)
+    return RouteResult(eid, parsed.change_id, copies, reasons, ticket_id=ticket_id, ticket=stored)
 
 
 def route(
-    raw: bytes, key: bytes | None, index: SubscriptionIndex, idmaps: IdMaps, drift: Drift | None = None
+    raw: bytes,
+    key: bytes | None,
+    index: SubscriptionIndex,
+    idmaps: IdMaps,
+    drift: Drift | None = None,
+    memory: Memory | None = None,
+    rekey: bool = False,
 ) -> RouteResult:
-    """Decide one raw event. Never raises: unexpected failures become a quarantine reason."""
+    """Decide one raw event. Never raises: unexpected failures become a quarantine reason.
+
+    With `memory`, what the event lacks comes from its ticket; with `rekey`, an event read under another Kafka
+    key than its serviceOrderId is only marked to be re-sent keyed by it (so one partition sees the whole
+    ticket).
+    """
     progress = _Progress()
     try:
-        return _route(raw, key, index, idmaps, drift, progress)
+        return _route(raw, key, index, idmaps, (drift, memory, rekey), progress)
     except Exception as exc:
         return RouteResult(progress.event_id, progress.change_id, quarantine=(internal_error(exc),))

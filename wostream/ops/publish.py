@@ -29,8 +29,10 @@ async def publish_subscriptions(settings: Settings, subs: list[Subscription]) ->
 
 
 async def remove_subscriptions(settings: Settings, base_codes: list[str]) -> None:
-    """A tombstone per baseCode: every worker forgets the subscriber and ends its sessions; its topics stay."""
-    await publish_records(settings, settings.subscriptions_topic, ((code.encode(), None) for code in base_codes))
+    """A tombstone per baseCode: every worker forgets the subscriber and ends its sessions (topics stay)."""
+    await publish_records(
+        settings, settings.subscriptions_topic, ((code.encode(), None) for code in base_codes)
+    )
 
 
 async def publish_idmaps(

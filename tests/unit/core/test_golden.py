@@ -1,7 +1,7 @@
 """Golden tests: every repaired example of the spec, routed for a few subscription sets.
 
 Expected results live in `golden/<set>/<example>.json` and were reviewed by hand. After a deliberate change
-regenerate with `WOSTREAM_REGEN_GOLDEN=1 pytest tests/unit/test_golden.py`, then review the diff.
+regenerate with `WOSTREAM_REGEN_GOLDEN=1 pytest tests/unit/core/test_golden.py`, then review the diff.
 """
 
 from __future__ import annotations

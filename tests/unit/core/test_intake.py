@@ -10,6 +10,8 @@ import simplejson
 
 from wostream.core.eventid import event_id
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES, ParsedEvent, Rejection, parse_raw
+from wostream.core.models import IdMaps
+from wostream.core.routing import SubscriptionIndex, route
 
 BODY = {"serviceOrderId": "4503599741262301", "organId": "671024", "communityId": "139912543382896"}
 
@@ -123,10 +125,12 @@ def test_data_area_precedence_envelope_then_template_code_then_service_type_code
     assert parsed(raw(no_template, dataArea=None)).data_area == "stc"
 
 
-def test_data_area_missing() -> None:
+def test_data_area_missing_is_left_to_routing_which_quarantines_it_for_an_unknown_ticket() -> None:
     event = simplejson.dumps({"changeId": "1", "data": BODY}).encode()
-    assert reason(event) == (
-        "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty"
+    parsed = parse_raw(event)
+    assert isinstance(parsed, ParsedEvent) and parsed.data_area is None
+    assert route(event, None, SubscriptionIndex([]), IdMaps()).quarantine == (
+        "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty",
     )
 
 

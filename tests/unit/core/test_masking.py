@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -96,3 +97,20 @@ def test_invalid_paths_are_explained(path: str, expected: str) -> None:
 def test_non_string_path_is_explained() -> None:
     value: Any = 5
     assert validate_mask_path(value) == "mask path must be a string, got int"
+
+
+def test_masks_reach_inside_a_value_sent_as_a_json_string_which_stays_a_string() -> None:
+    body = {
+        "serviceOrderId": "1",
+        "currentUser": '[{"userId": "7", "userTel": "13900000000", "score": 1.50}]',
+        "supUser": '{"userTel": "13800000000"}',
+        "remark": "[not json",
+    }
+    out = mask(body, ["currentUser[].userTel", "supUser.userTel", "remark.x"])
+    assert isinstance(out["currentUser"], str) and isinstance(out["supUser"], str)
+    assert "139" not in out["currentUser"] and "138" not in out["supUser"]
+    assert json.loads(out["currentUser"]) == [{"userId": "7", "score": 1.5}]
+    assert "1.50" in out["currentUser"], "numbers stay as written"
+    assert out["remark"] == "[not json"
+    untouched = mask(body, ["currentUser[].nothing"])
+    assert untouched["currentUser"] is body["currentUser"], "unchanged JSON text is forwarded as received"

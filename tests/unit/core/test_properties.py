@@ -74,7 +74,13 @@ subscriptions = st.lists(
 
 scalars = st.one_of(st.text(max_size=8), st.sampled_from(["1", "2", "94781", "c1"]), st.integers(-5, 5))
 leaf_objects = st.dictionaries(st.sampled_from(KEYS), scalars, max_size=4)
-field_values = st.one_of(scalars, leaf_objects, st.lists(st.one_of(leaf_objects, scalars), max_size=3))
+field_values = st.one_of(
+    scalars,
+    leaf_objects,
+    st.lists(st.one_of(leaf_objects, scalars), max_size=3),
+    # a nested value the producer sent as a JSON string: masks apply inside it too
+    st.lists(leaf_objects, max_size=2).map(simplejson.dumps),
+)
 
 
 @st.composite
@@ -141,10 +147,12 @@ def _verdict(s: Subscription, facts: dict[str, Any]) -> str:
         return "receive"
     if not (s.organ_ids or s.community_ids):
         return "no"
-    if facts["organ"] is None and facts["community"] is None:
+    if facts["organ"] in s.organ_ids or facts["community"] in s.community_ids:
+        return "receive"
+    # nothing known matches; if an id the subscription scopes by is missing, nobody can tell
+    if (s.organ_ids and facts["organ"] is None) or (s.community_ids and facts["community"] is None):
         return "unscoped"
-    in_scope = facts["organ"] in s.organ_ids or facts["community"] in s.community_ids
-    return "receive" if in_scope else "no"
+    return "no"
 
 
 def _oracle(subs: list[Subscription], facts: dict[str, Any]) -> tuple[set[str], set[str]]:
@@ -160,6 +168,11 @@ def _present(value: Any, names: list[str]) -> bool:
     """Whether a key chain leniently matching `names` exists, looking through arrays at every level."""
     if not names:
         return True
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        try:
+            return _present(simplejson.loads(value), names)
+        except ValueError:
+            return False
     if isinstance(value, list):
         return any(_present(item, names) for item in value)
     if isinstance(value, dict):

@@ -99,7 +99,10 @@ def test_candidates_do_not_grow_with_subscriptions_that_cannot_match() -> None:
         (("671024",), (), "671024", None, True),
         (("671024",), (), "999", "139912543382896", False),
         ((), ("139912543382896",), "999", "139912543382896", True),
-        ((), ("139912543382896",), "671024", None, False),
+        # a community-scoped subscriber, an event naming only its organisation: cannot tell (not "no")
+        ((), ("139912543382896",), "671024", None, None),
+        (("671024",), ("1",), "671024", None, True),
+        (("9",), ("1",), "671024", None, None),
         ((WILDCARD,), (), None, None, True),
         ((), (WILDCARD,), None, None, True),
         ((), (), "671024", "139912543382896", False),
@@ -129,7 +132,8 @@ def test_event_without_scope_ids_is_quarantined_for_scoped_subscribers_only() ->
     result = route(raw({"serviceOrderId": "1"}), None, index, IdMaps())
     assert codes(result) == ["WILD"]
     assert result.quarantine == (
-        "organId and communityId both missing from data: cannot check the scope of subscriber(s) COM, ORG",
+        "organId and communityId both missing from data and unknown for ticket 1: "
+        "cannot check the scope of subscriber(s) COM, ORG",
     )
 
 
