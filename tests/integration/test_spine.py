@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from wostream.dev.local import LocalStack
-from wostream.dev.workload import poll, read_topic, step_handled
+from wostream.dev.workload import example_files, poll, read_topic, step_handled
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "tables" / "examples").glob("*.json"))
+EXAMPLES = example_files()
 SECRETS = {"SUBA_SECRET": "a-secret-for-tests", "SUBB_SECRET": "b-secret-for-tests"}
 
 SUBSCRIPTIONS = """
@@ -71,7 +71,7 @@ def follow_up(service_order_id: str, data_area: str, organ: str) -> dict[str, An
 
 
 def test_examples_reach_exactly_the_entitled_subscriber(stack: LocalStack, tmp_path: Path) -> None:
-    assert len(EXAMPLES) >= 10, "the repaired examples of the original document are in tables/examples"
+    assert len(EXAMPLES) >= 10, "the repaired examples of the original document are in wostream/dev/examples"
     stack.start_router()
     stack.start_worker()
     stack.wait_ready()

@@ -31,6 +31,8 @@ def core_topics(settings: Settings) -> list[TopicSpec]:
     """Topics every worker needs before it starts routing."""
     return [
         TopicSpec(settings.raw_topic, settings.partitions),
+        TopicSpec(settings.rekey_topic, settings.partitions),  # co-partitioned with the raw topic
+        TopicSpec(settings.latest_topic, settings.partitions, compacted=True),
         TopicSpec(settings.quarantine_topic, 1),
         TopicSpec(settings.subscriptions_topic, 1, compacted=True),
         TopicSpec(settings.idmaps_topic, 1, compacted=True),

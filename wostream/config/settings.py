@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     raw_topic: str = "wo.events"
     quarantine_topic: str = "wo.events.quarantine"
+    rekey_topic: str = Field("wo.events.by-ticket", description="raw events re-keyed by their ticket")
+    latest_topic: str = Field("wo.tickets.latest", description="the latest event of each kind of each ticket")
     push_prefix: str = "wo.push."
     dead_prefix: str = "wo.dead."
     subscriptions_topic: str = "wostream.config.subscriptions"
@@ -32,6 +34,10 @@ class Settings(BaseSettings):
     callbacks_topic: str = "wostream.callbacks"
     retries_topic: str = "wostream.retries"
 
+    ticket_memory: bool = Field(True, description="fill what an event lacks from its ticket's earlier events")
+    ticket_ttl: float = Field(30 * 86400.0, gt=0, description="seconds an ended ticket is remembered")
+    sweep_interval: float = Field(3600.0, gt=0, description="seconds between sweeps of expired tickets")
+    store: str = Field("rocksdb://", description="Faust table store: rocksdb:// (on disk) or memory://")
     ice_config: Path = ETC / "worker.properties"
     max_sessions: int = Field(4, ge=1, le=100, description="concurrent sessions one subscriber may hold")
     web_host: str = "127.0.0.1"

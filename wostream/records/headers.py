@@ -18,6 +18,7 @@ RawHeaders = Iterable[tuple[str, bytes]] | None
 
 EVENT_ID = "eventId"
 REPLAY_OF = "replayOf"
+RESYNC = "resync"  # a copy pushed again by `wostream resync`: the subscriber sees resync=1 in the context
 REPLAY_HEADERS = (REPLAY_OF, REPLAY_AT)
 DEAD_HEADERS = ("reason", "attempts", "firstAttemptAt", "lastAttemptAt", "source")
 

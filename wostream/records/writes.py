@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from wostream.config.settings import Settings
 from wostream.core.models import Copy, RouteResult
 from wostream.records.headers import Headers, push_headers, quarantine_headers
+from wostream.records.tickets import latest_headers, latest_key
 
 # Framing of one record in a batch (lengths, offsets, timestamps, attributes), estimated on the safe side.
 RECORD_OVERHEAD = 256
@@ -37,6 +38,33 @@ def _copy(settings: Settings, copy: Copy) -> Write:
 
 def _too_big(what: str, size: int, limit: int) -> str:
     return f"{what} would be {size:,} bytes, over the {limit:,}-byte record limit"
+
+
+def plan_all(
+    settings: Settings, result: RouteResult, raw: bytes, key: bytes | None, source: str, now: float
+) -> list[Write]:
+    """Everything one routed event becomes: its copies and quarantine record, and with ticket memory the
+    latest-event record resync reads; or, for an event read under another key than its ticket, the event
+    re-sent keyed by its ticket (routed when it comes back)."""
+    limit = settings.max_record_bytes
+    if result.rekey and result.ticket_id is not None:
+        rekeyed = Write(settings.rekey_topic, result.ticket_id.encode(), raw, [("source", source.encode())])
+        if record_size(rekeyed.key, rekeyed.value, rekeyed.headers) <= limit:
+            return [rekeyed]
+        reason = _too_big("the event re-keyed by its ticket", len(raw), limit)
+        return [quarantine(settings, [reason], raw, key, source, result.event_id)]
+    writes = plan_writes(settings, result, raw, key, source)
+    stored = result.ticket
+    if stored is not None and result.ticket_id is not None and result.change_id and not result.unsupported:
+        latest = Write(
+            settings.latest_topic,
+            latest_key(result.ticket_id, result.change_id),
+            raw,
+            latest_headers(stored.seq, result.event_id or "", now),
+        )
+        if record_size(latest.key, latest.value, latest.headers) <= limit:
+            writes.append(latest)
+    return writes
 
 
 def plan_writes(

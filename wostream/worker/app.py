@@ -14,6 +14,7 @@ import faust
 from wostream.broker.topics import core_topics, ensure_topics
 from wostream.config.settings import Settings
 from wostream.worker.runtime import Runtime
+from wostream.worker.tickets import TicketTable
 from wostream.worker.web import install_pages
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
     app = WostreamApp(
         settings.app_id,
         broker=settings.broker_url,
-        store="memory://",
+        store=settings.store,
         autodiscover=False,
         datadir=str(settings.datadir),
         web_host=settings.web_host,
@@ -55,21 +56,35 @@ def create_app(settings: Settings | None = None) -> faust.App:
         web_tables_enabled=False,
     )
     app.wostream_settings = settings
-    runtime = Runtime(settings, loop=app.loop, beacon=app.beacon)
+    tickets = None
+    if settings.ticket_memory:
+        table = app.Table(
+            "tickets", key_type=bytes, value_type=bytes, partitions=settings.partitions, use_partitioner=True
+        )
+        tickets = TicketTable(table)
+    runtime = Runtime(settings, tickets, loop=app.loop, beacon=app.beacon)
     # instances are accepted here (App._prepare_subservice); app.service() only takes a class
     app._extra_services.append(runtime)  # type: ignore[arg-type]
-    raw_topic = app.topic(
-        settings.raw_topic, key_type=bytes, value_type=bytes, partitions=settings.partitions
-    )
 
-    @app.agent(raw_topic, name="wostream.route")
-    async def route_events(stream: Any) -> None:
-        # acknowledged by the handoff, in order, once each event's copies are confirmed by the broker
-        async for event in stream.noack().events():
-            await runtime.ready.wait()
-            message = event.message
-            source = f"{message.topic}:{message.partition}:{message.offset}"
-            await runtime.handoff.submit(event, bytes(event.value or b""), message.key, source)
+    def route_agent(topic_name: str, rekey: bool) -> None:
+        topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
+
+        async def route_events(stream: Any) -> None:
+            # acknowledged by the handoff, in order, once each event's records are confirmed by the broker
+            async for event in stream.noack().events():
+                await runtime.ready.wait()
+                message = event.message
+                source = f"{message.topic}:{message.partition}:{message.offset}"
+                await runtime.handoff.submit(event, bytes(event.value or b""), message.key, source, rekey)
+
+        app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
+
+    # events keyed by their ticket are routed where they are read; the others are first re-sent keyed by it
+    route_agent(settings.raw_topic, rekey=settings.ticket_memory)
+    if settings.ticket_memory:
+        route_agent(settings.rekey_topic, rekey=False)
+
+        app.timer(interval=settings.sweep_interval)(runtime.sweep_tickets)
 
     install_pages(app, runtime)
     app.runtime = runtime  # type: ignore[attr-defined]

@@ -27,9 +27,10 @@ from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.drift import Drift
 from wostream.core.models import RouteResult
-from wostream.core.routing import internal_error, route
-from wostream.records.writes import Write, plan_writes, quarantine
+from wostream.core.routing import Memory, internal_error, route
+from wostream.records.writes import Write, plan_all, quarantine
 from wostream.worker.stats import Stats
+from wostream.worker.tickets import TicketTable
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,14 @@ class Handoff:
         stats: Stats,
         drift: Drift,
         ensure_topic: Callable[[str], Awaitable[None]],
+        tickets: TicketTable | None = None,
     ) -> None:
         self.settings = settings
         self.directory = directory
         self.stats = stats
         self.drift = drift
         self.ensure_topic = ensure_topic
+        self.tickets = tickets
         self.producer: AIOKafkaProducer | None = None
         self._pending: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.route_in_flight)
         self._head: InFlight | None = None  # the event being confirmed: the oldest not yet handed on
@@ -72,10 +75,20 @@ class Handoff:
         head = self._head
         return 0.0 if head is None else time.monotonic() - head.since
 
-    async def submit(self, event: Any, raw: bytes, key: bytes | None, source: str) -> None:
-        """Route and send; returns once the event is queued for acknowledgement (waits when too many are)."""
-        result = route(raw, key, self.directory.index, self.directory.idmaps, self.drift)
-        writes = plan_writes(self.settings, result, raw, key, source)
+    async def submit(
+        self, event: Any, raw: bytes, key: bytes | None, source: str, rekey: bool = False
+    ) -> None:
+        """Route and send; returns once the event is queued for acknowledgement (waits when too many are).
+
+        With ticket memory, the ticket's new state is stored at once: the next event of the ticket (read from
+        the same partition, after this one) must see it, whether or not this one's writes are confirmed yet.
+        """
+        now = time.time()
+        memory = None if self.tickets is None else Memory(self.tickets.get, now, self.settings.ticket_ttl)
+        result = route(raw, key, self.directory.index, self.directory.idmaps, self.drift, memory, rekey)
+        if self.tickets is not None and result.ticket is not None and result.ticket_id is not None:
+            self.tickets.put(result.ticket_id, result.ticket)
+        writes = plan_all(self.settings, result, raw, key, source, now)
         try:
             futures = await self._send(writes)
         except Exception as exc:  # could not even queue the writes: confirm them below
@@ -124,8 +137,7 @@ class Handoff:
         assert self.producer is not None, "handoff not started"
         futures = []
         for w in writes:
-            if w.topic != self.settings.quarantine_topic:
-                await self.ensure_topic(w.topic)
+            await self.ensure_topic(w.topic)
             futures.append(await self.producer.send(w.topic, key=w.key, value=w.value, headers=w.headers))
         return futures
 
@@ -136,7 +148,7 @@ class Handoff:
             log.warning("quarantined event from %s: %s", item.source, reasons[0][:1000])
         if item.result.unsupported:
             self.stats.unsupported += 1
-        self.stats.routed += sum(1 for w in item.writes if w.topic != self.settings.quarantine_topic)
+        self.stats.routed += sum(1 for w in item.writes if self.settings.base_code_of(w.topic) is not None)
 
 
 def _failed(exc: Exception) -> asyncio.Future[Any]:

@@ -26,6 +26,7 @@ from wostream.worker.feed import ConfigFeed
 from wostream.worker.handoff import Handoff
 from wostream.worker.stats import Stats
 from wostream.worker.supervisor import Supervisor
+from wostream.worker.tickets import TicketTable
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,10 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 class Runtime(Service):
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, tickets: TicketTable | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
+        self.tickets = tickets
         self.directory = Directory()
         self.stats = Stats()
         self.drift = Drift()
@@ -47,7 +49,9 @@ class Runtime(Service):
             settings.ice_config, self.directory, self._register_callback, settings.max_sessions
         )
         self.delivery: DeliveryEngine | None = None
-        self.handoff = Handoff(settings, self.directory, self.stats, self.drift, self._ensure_push_topic)
+        self.handoff = Handoff(
+            settings, self.directory, self.stats, self.drift, self._ensure_push_topic, tickets
+        )
         self.loops = Supervisor()
 
     @property
@@ -75,6 +79,17 @@ class Runtime(Service):
         self.loops.spawn("delivery", self.delivery.run)
         self.ready.set()
         log.info("wostream worker ready")
+
+    async def sweep_tickets(self) -> None:
+        """Forget tickets that ended long ago (a Faust timer; a failure is logged, never fatal)."""
+        if self.tickets is None or self._producer is None or not self.ready.is_set():
+            return
+        try:
+            await self.tickets.sweep(
+                time.time(), self.settings.ticket_ttl, self._producer, self.settings.latest_topic
+            )
+        except Exception:
+            log.exception("sweeping expired tickets failed; trying again at the next sweep")
 
     def problems(self) -> list[str]:
         """Why this worker should not be trusted right now: empty when it is healthy (/health says 200)."""

@@ -15,9 +15,10 @@ import simplejson
 
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
+from wostream.dev.workload import EXAMPLES_DIR, example_files
 
 ROOT = Path(__file__).resolve().parents[3]
-EXAMPLES = sorted((ROOT / "tables" / "examples").glob("*.json"))
+EXAMPLES = example_files()
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGEN = os.environ.get("WOSTREAM_REGEN_GOLDEN") == "1"
 COMMUNITY = "139912543382896"
@@ -172,5 +173,5 @@ def test_subscriber_a_receives_exactly_kinds_1_2_3_and_5() -> None:
 
 
 def test_examples_keep_their_messy_spellings() -> None:
-    body = simplejson.loads((ROOT / "tables/examples/changeId-6.json").read_text(encoding="utf-8"))["data"]
+    body = simplejson.loads((EXAMPLES_DIR / "changeId-6.json").read_text(encoding="utf-8"))["data"]
     assert {"hangRemark ", "planRelieveTime", "factRelieveHang "} <= set(body)

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
+from wostream.dev.workload import example_files
 
 SETTINGS = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "tables" / "examples").glob("*.json"))
+EXAMPLES = example_files()
 
 AREAS = ["fwwt", "10008", "other"]
 CHANGE_IDS = [str(i) for i in range(1, 11)]

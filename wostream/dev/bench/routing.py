@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
-
-import simplejson
 
 from wostream.core.models import WILDCARD, IdKind, IdMaps, Subscription
 from wostream.core.routing import SubscriptionIndex, route
+from wostream.dev.workload import example_files
 
-EXAMPLES = Path("tables") / "examples"  # the spec's repaired examples, when run from a checkout
 ROUNDS = 5  # alternate the cases in rounds and keep each case's best, so a noisy moment hits both alike
 
 
@@ -67,12 +64,8 @@ def id_maps() -> IdMaps:
 
 
 def corpus() -> list[bytes]:
-    """The spec's examples (tables/examples) as raw events; a minimal stand-in when not installed from git."""
-    files = sorted(EXAMPLES.glob("*.json")) if EXAMPLES.is_dir() else []
-    if files:
-        return [f.read_bytes() for f in files]
-    body = {"serviceOrderId": "1", "organId": "671024", "communityId": "139912543382896", "userId": "94781"}
-    return [simplejson.dumps({"dataArea": "fwwt", "changeId": cid, "data": body}).encode() for cid in "12357"]
+    """The spec's examples (repaired) as raw events."""
+    return [path.read_bytes() for path in example_files()]
 
 
 def _round(route_one: Callable[[bytes], int], events: list[bytes], seconds: float) -> tuple[float, int, int]:

@@ -19,7 +19,7 @@ from wostream.core.decisions import Ack, Attempted, Dead, Offline, Retry, admit,
 from wostream.core.directory import Directory, RetryState
 from wostream.core.models import RetryPolicy
 from wostream.core.outcomes import PushError
-from wostream.records.headers import EVENT_ID, DeadLetter, text_headers
+from wostream.records.headers import EVENT_ID, RESYNC, DeadLetter, text_headers
 from wostream.records.state import callback_key, retry_key, retry_value
 from wostream.worker.delivery.deadletter import DeadLetters
 from wostream.worker.delivery.lanes import Breaker, Lane, Record, ticket_of
@@ -72,18 +72,19 @@ class Courier:
             await self._sleep(lane.base_code, wait)
         breaker = self.breakers.setdefault(lane.base_code, Breaker())
         message = (record.value or b"").decode("utf-8", "replace")
+        marks = {RESYNC: "1"} if headers.get(RESYNC) == "1" else {}  # a resync says so in the context
         while True:
             await self._wait_online(lane.base_code)
             if not breaker.failing:
-                done, finished = await self._attempt(lane, record, message, done, breaker)
+                done, finished = await self._attempt(lane, record, (message, marks), done, breaker)
             else:
                 async with breaker.probe:  # one probe at a time, its backoff included, while it fails
-                    done, finished = await self._attempt(lane, record, message, done, breaker)
+                    done, finished = await self._attempt(lane, record, (message, marks), done, breaker)
             if finished:
                 return
 
     async def _attempt(
-        self, lane: Lane, record: Record, message: str, done: Attempted, breaker: Breaker
+        self, lane: Lane, record: Record, call: tuple[str, dict[str, str]], done: Attempted, breaker: Breaker
     ) -> tuple[Attempted, bool]:
         """One push and what follows from it: (history, True when the record is done)."""
         callback = self.directory.callback_for(lane.base_code)
@@ -91,7 +92,7 @@ class Courier:
             return done, False
         trying = Attempted(done.offset, done.event_id, done.attempts + 1, done.first_at, done.remembered)
         started = time.monotonic()
-        error = await self._push_call(lane, trying, ticket_of(record), message, callback.proxy)
+        error = await self._push_call(lane, trying, ticket_of(record), call, callback.proxy)
         breaker.observe(error, ticket_of(record))
         step = next_step(error, trying, self._policy(lane.base_code), time.time())
         if isinstance(step, Ack):
@@ -129,11 +130,12 @@ class Courier:
         await self._sleep(lane.base_code, delay)
 
     async def _push_call(
-        self, lane: Lane, trying: Attempted, ticket: str, message: str, proxy: str
+        self, lane: Lane, trying: Attempted, ticket: str, call: tuple[str, dict[str, str]], proxy: str
     ) -> PushError | None:
+        message, marks = call
         lane.pushing.add(ticket)
         try:
-            context = {"eventId": trying.event_id, "attempt": str(trying.attempts)}
+            context = {"eventId": trying.event_id, "attempt": str(trying.attempts), **marks}
             await self.push(proxy, message, context, self.settings.push_timeout_ms)
         except PushError as exc:
             return exc

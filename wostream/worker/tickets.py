@@ -1,0 +1,56 @@
+"""Ticket memory in the worker: a Faust table keyed by serviceOrderId, co-partitioned with the raw topic.
+
+Events of one ticket are read in order from one partition (the re-keying agent sees to it for producers that
+do not key by ticket), so the table is read and updated in routing's order. Its changelog rebuilds it after a
+crash, a rebalance or on another worker; `rocksdb://` keeps it on disk so a restart does not replay it all.
+Writes go to the changelog partition of the key (`use_partitioner`), which is the partition of the ticket's
+events (same key, same partitioner), so the sweep can delete expired tickets outside stream iteration too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from wostream.core.models import Ticket
+from wostream.core.tickets import recall
+from wostream.records.tickets import decode_ticket, latest_keys, ticket_value
+
+log = logging.getLogger(__name__)
+
+SWEEP_CHUNK = 500  # entries looked at between two yields to the event loop
+
+
+class TicketTable:
+    """The Faust table, in the terms routing uses (`core.tickets.Ticket` by serviceOrderId)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return decode_ticket(self.table.get(ticket_id.encode("utf-8")))
+
+    def put(self, ticket_id: str, ticket: Ticket) -> None:
+        self.table[ticket_id.encode("utf-8")] = ticket_value(ticket)
+
+    async def sweep(self, now: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str) -> int:
+        """Forget tickets that ended more than `ttl` ago (and their latest events); returns how many."""
+        expired: list[bytes] = []
+        for n, (key, value) in enumerate(list(self.table.items())):
+            if n % SWEEP_CHUNK == 0:
+                await asyncio.sleep(0)
+            ticket = decode_ticket(value)
+            if ticket is None or recall(ticket, now, ttl) is None:
+                expired.append(key)
+        for n, key in enumerate(expired):
+            if n % SWEEP_CHUNK == 0:
+                await asyncio.sleep(0)
+            self.table.pop(key, None)
+            for latest in latest_keys(key.decode("utf-8", "replace")):
+                await producer.send(latest_topic, key=latest, value=None)
+        if expired:
+            log.info("forgot %d tickets that ended more than %.0f days ago", len(expired), ttl / 86400)
+        return len(expired)
