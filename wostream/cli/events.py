@@ -32,13 +32,31 @@ def send(files: tuple[Any, ...], raw: bool) -> None:
 
 
 @main.command("replay")
-@click.argument("base_code")
+@click.argument("base_code", required=False)
+@click.option("--quarantine", is_flag=True, help="Replay the quarantine into the raw topic instead.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be replayed.")
-def replay_cmd(base_code: str, dry_run: bool) -> None:
-    """Put BASE_CODE's dead events back on its push topic in order, and un-park their tickets."""
+def replay_cmd(base_code: str | None, quarantine: bool, dry_run: bool) -> None:
+    """Put BASE_CODE's dead events back on its push topic in order, and un-park their tickets.
+
+    With --quarantine: put quarantined raw events back on the raw topic, to be routed again once their cause
+    (a scope, an id map, a producer) is fixed.
+    """
     from tqdm import tqdm
 
-    from wostream.ops.replay import replay
+    from wostream.ops.replay import replay, replay_quarantine
+
+    if quarantine:
+        report = asyncio.run(replay_quarantine(Settings(), dry_run))
+        for line in report.lines():
+            click.echo(line)
+        click.echo(
+            "dry run: nothing replayed"
+            if dry_run
+            else f"{report.events} events replayed to {Settings().raw_topic}"
+        )
+        return
+    if base_code is None:
+        fail(["give a BASE_CODE, or --quarantine"])
 
     with tqdm(unit="events", file=sys.stderr, disable=None) as bar:
 
@@ -54,3 +72,49 @@ def replay_cmd(base_code: str, dry_run: bool) -> None:
         if dry_run
         else f"{report.events} events replayed to {Settings().push_topic(base_code)}"
     )
+
+
+@main.command()
+@click.argument("base_code")
+@click.option("--ticket", "tickets", multiple=True, help="Only this serviceOrderId (repeatable).")
+@click.option(
+    "--since", help="Only tickets changed since: an ISO time (2026-11-30T08:00) or a span ago (2h, 7d)."
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be pushed.")
+def resync(base_code: str, tickets: tuple[str, ...], since: str | None, dry_run: bool) -> None:
+    """Push BASE_CODE the latest event of each entitled kind of its tickets, in order, marked resync=1."""
+    import time
+
+    from wostream.ops.resync import ResyncError
+    from wostream.ops.resync import resync as run_resync
+
+    now = time.time()
+    start = None if since is None else _since(since, now)
+    try:
+        report = asyncio.run(run_resync(Settings(), base_code, list(tickets) or None, start, dry_run, now))
+    except ResyncError as exc:
+        fail([str(exc)])
+    for line in report.lines():
+        click.echo(line)
+    click.echo(
+        "dry run: nothing pushed"
+        if dry_run
+        else f"{report.pushed} events written to {Settings().push_topic(base_code)}"
+    )
+
+
+def _since(text: str, now: float) -> float:
+    """An ISO time, or a span before `now` (30m, 2h, 7d)."""
+    import datetime
+    import re
+
+    span = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd])", text.strip())
+    if span:
+        return now - float(span.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[span.group(2)]
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        fail([f"--since {text!r}: expected an ISO time (2026-11-30T08:00) or a span ago (30m, 2h, 7d)"])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()

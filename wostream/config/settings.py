@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         """Faust wants kafka:// URLs; one per bootstrap server."""
         return ";".join(f"kafka://{h.strip()}" for h in self.kafka.split(",") if h.strip())
 
+    @property
+    def tickets_changelog(self) -> str:
+        """Faust's changelog of the tickets table (what resync reads ticket memory from)."""
+        return f"{self.app_id}-tickets-changelog"
+
     def push_topic(self, base_code: str) -> str:
         return f"{self.push_prefix}{base_code}"
 

@@ -27,9 +27,10 @@ class ReplayReport:
     events: int = 0
     tickets: set[str] = field(default_factory=set)
     reasons: Counter[str] = field(default_factory=Counter)
+    kind: str = "dead events"
 
     def lines(self) -> list[str]:
-        out = [f"{self.events} dead events of {len(self.tickets)} tickets"]
+        out = [f"{self.events} {self.kind} of {len(self.tickets)} tickets"]
         out += [f"  {n:6d}  {reason}" for reason, n in self.reasons.most_common(10)]
         return out
 
@@ -106,3 +107,48 @@ async def _republish(
             await producer.send_and_wait(settings.retries_topic, key=park_key(base_code, ticket), value=None)
     finally:
         await producer.stop()
+
+
+async def replay_quarantine(settings: Settings, dry_run: bool) -> ReplayReport:
+    """Put quarantined raw events back on the raw topic (after the operator fixed the cause: a subscription's
+    scope, an id map, a producer), with their original key; routed again like new events, so subscribers that
+    already got one see it again with the same eventId. Stubs of events too big to keep are reported, not
+    sent. A consumer group remembers how far it got, so a second run replays only what was quarantined
+    since."""
+    tp = TopicPartition(settings.quarantine_topic, 0)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka,
+        group_id=f"{settings.app_id}-replay-quarantine",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        committed = await consumer.committed(tp)
+        consumer.seek(
+            tp, committed if committed is not None else (await consumer.beginning_offsets([tp]))[tp]
+        )
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while await consumer.position(tp) < end:
+            batch = await consumer.getmany(tp, timeout_ms=1000)
+            records += [r for r in batch.get(tp, []) if r.offset < end]
+        report = ReplayReport(kind="quarantined events")
+        for record in records:
+            _summarise(report, record)
+        kept = [r for r in records if r.value]
+        if dry_run or not records:
+            return report
+        producer = make_producer(settings)
+        await producer.start()
+        try:
+            for record in kept:
+                await producer.send_and_wait(settings.raw_topic, record.value, key=record.key)
+        finally:
+            await producer.stop()
+        await consumer.commit({tp: end})
+        report.events = len(kept)
+        return report
+    finally:
+        await consumer.stop()

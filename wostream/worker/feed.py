@@ -12,6 +12,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from wostream.broker.reading import partitions
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.records.fold import Apply, Fold
@@ -45,9 +46,8 @@ class ConfigFeed:
         await consumer.start()
         self._consumer = consumer
         tps = []
-        for topic in self._appliers:
-            parts = consumer.partitions_for_topic(topic) or {0}
-            tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        for topic in self._appliers:  # every partition, however many an operator gave the topic
+            tps += [TopicPartition(topic, p) for p in await partitions(self.settings.kafka, topic) or [0]]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
