@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.integration.test_ticket_memory import BY_TICKET, SECRET, entitled, received, up
 from wostream.dev.local import LocalStack
@@ -25,7 +26,11 @@ def test_resync_pushes_the_latest_entitled_event_of_each_kind_in_order(
         BY_TICKET,
     )
     for ticket, life in lives.items():
-        poll(lambda t=ticket, life=life: received(first, t) == entitled(life), 60, f"{ticket} delivered")
+
+        def delivered(t: str = ticket, life: list[dict[str, Any]] = life) -> bool:
+            return received(first, t) == entitled(life)
+
+        poll(delivered, 60, f"{ticket} delivered")
     first.stop()  # the subscriber lost its data: a fresh one asks for the current state
 
     again = stack.subscriber("COMM", SECRET["COMM_SECRET"], "--show-context")

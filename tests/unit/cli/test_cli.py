@@ -68,6 +68,7 @@ def test_bench_routing_prints_both_cases_and_the_ratio(runner: CliRunner) -> Non
     result = runner.invoke(main, ["bench", "routing", "--seconds", "0.05"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("routing,   10 subscriptions: ") and "events/s" in lines[0]
-    assert lines[1].startswith("routing, 1000 subscriptions: ")
-    assert lines[2].startswith("ratio ")
+    assert lines[0].startswith("routing,     10 subscriptions: ") and "events/s" in lines[0]
+    assert lines[1].startswith("routing,   1000 subscriptions: ")
+    assert lines[2].startswith("routing, 1000 + ticket memory: ")
+    assert lines[3].startswith("ratio 1000/10 subscriptions ") and lines[4].startswith("ratio memory on/off ")
