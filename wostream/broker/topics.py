@@ -41,22 +41,57 @@ def core_topics(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-def subscriber_topics(settings: Settings, base_code: str) -> list[TopicSpec]:
+def subscriber_topics(settings: Settings, base_code: str, partitions: int | None = None) -> list[TopicSpec]:
+    """A subscriber's push topic (its own partition count, or the deployment's) and its dead topic."""
     return [
-        TopicSpec(settings.push_topic(base_code), settings.partitions),
+        TopicSpec(settings.push_topic(base_code), partitions or settings.push_partitions),
         TopicSpec(settings.dead_topic(base_code), 1),
     ]
 
 
-async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the missing topics; returns the names created. Existing topics are left as they are."""
+class TopicKeeper:
+    """Which topics exist, as one worker knows it, so writing to a known topic costs a set lookup.
+
+    The publisher makes a subscriber's topics before its record (one request for a whole file); a topic a
+    worker does not know yet is looked up once for all (one metadata request refreshes every name) and made
+    only if still missing. Each call has a deadline; a failure is the caller's to retry, never a crash.
+    """
+
+    def __init__(self, settings: Settings, deadline: float = 30.0) -> None:
+        self.settings = settings
+        self.deadline = deadline
+        self.known: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    async def ensure(self, specs: list[TopicSpec]) -> None:
+        if all(s.name in self.known for s in specs):
+            return
+        async with self._lock:
+            missing = [s for s in specs if s.name not in self.known]
+            if missing:
+                existing = await asyncio.wait_for(ensure_topics(self.settings, missing), self.deadline)
+                self.known.update(existing)
+
+
+async def list_topics(settings: Settings) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka, request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[str]:
+    """Create the missing topics in one request; returns every topic that exists now (existing ones are left
+    as they are)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka, request_timeout_ms=15_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         todo = [s for s in specs if s.name not in existing]
         if not todo:
-            return []
+            return existing
         new = [
             NewTopic(
                 s.name,
@@ -71,7 +106,7 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[
         except TopicAlreadyExistsError:
             pass  # another worker or the CLI won the race
         await _wait_visible(admin, [s.name for s in todo])
-        return [s.name for s in todo]
+        return existing | {s.name for s in todo}
     finally:
         await admin.close()
 

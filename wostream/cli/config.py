@@ -28,17 +28,19 @@ def subscriptions_apply(file: Path, dry_run: bool) -> None:
 
 def apply_subscriptions(file: Path, dry_run: bool = False) -> None:
     from wostream.config.errors import ConfigError
-    from wostream.config.subscriptions import parse_subscriptions
-    from wostream.ops.publish import publish_subscriptions
+    from wostream.config.subscriptions import parse_drafts
+    from wostream.ops.publish import apply_subscriptions as apply
 
     try:
-        subs = parse_subscriptions(file.read_text(encoding="utf-8"), os.environ, source=file.name)
+        drafts = parse_drafts(file.read_text(encoding="utf-8"), os.environ, source=file.name)
     except ConfigError as exc:
         fail(exc.errors)
-    if not dry_run:
-        asyncio.run(publish_subscriptions(Settings(), subs))
-    verb = "valid" if dry_run else "applied"
-    click.echo(f"{len(subs)} subscriptions {verb}: {', '.join(s.base_code for s in subs)}")
+    if dry_run:
+        codes = [sub.base_code for sub, _ in drafts]
+        listed = f": {', '.join(codes)}" if len(codes) <= 10 else ""
+        click.echo(f"{len(codes)} subscriptions valid{listed}")
+        return
+    click.echo(asyncio.run(apply(Settings(), drafts)).line(file.name))
 
 
 @subscriptions.command("remove")
@@ -79,3 +81,16 @@ def apply_idmaps(file: Path) -> None:
     with tqdm(total=count, unit="ids", file=sys.stderr, disable=None) as bar:
         done = asyncio.run(publish_idmaps(Settings(), iter_idmap_file(file), lambda n: bar.update(n - bar.n)))
     click.echo(f"{done} id mappings applied from {file.name}")
+
+
+@main.group()
+def secret() -> None:
+    """Subscriber secrets."""
+
+
+@secret.command("new")
+def secret_new() -> None:
+    """Print a new secret for a subscriber: 256 random bits, verified in microseconds (SECURITY.md)."""
+    from wostream.core.credentials import new_secret
+
+    click.echo(new_secret())

@@ -19,7 +19,10 @@ class Settings(BaseSettings):
     app_id: str = "wostream"
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
     partitions: int = Field(
-        8, ge=1, description="partitions of wo.events and of each wo.push.<baseCode> topic"
+        8, ge=1, description="partitions of wo.events (and its re-keyed copy and the tickets table)"
+    )
+    push_partitions: int = Field(
+        1, ge=1, le=64, description="partitions of a subscriber's push topic unless its subscription says"
     )
     replication: int = Field(1, ge=1)
 

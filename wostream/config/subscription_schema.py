@@ -26,6 +26,7 @@ from wostream.config.subscription_values import (
     Ids,
     MaskPaths,
     Name,
+    Partitions,
     SecretHash,
     expand_secret,
     ready_hash,
@@ -45,6 +46,7 @@ ENTRY_KEYS = (
     "enabled",
     "paused",
     "retry",
+    "partitions",
 )
 
 
@@ -104,6 +106,7 @@ class _Entry(_Strict):
     enabled: Flag = True
     paused: Flag = False
     retry: Retry | None = None
+    partitions: Partitions = None
 
     @model_validator(mode="before")
     @classmethod
@@ -141,6 +144,7 @@ class _Entry(_Strict):
             enabled=self.enabled,
             retry=None if retry is None else RetryPolicy(retry.attempts, retry.initial, retry.longest),
             paused=self.paused,
+            partitions=self.partitions,
         )
 
 

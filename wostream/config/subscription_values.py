@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import PlainValidator
 
 from wostream.config.subscription_errors import problem, show
-from wostream.core.credentials import ALGORITHM, looks_like_hash
+from wostream.core.credentials import ALGORITHM, KEYED, looks_like_hash
 from wostream.core.models import WILDCARD
 
 BASE_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -56,7 +56,10 @@ def _name(value: Any) -> str:
 def ready_hash(value: Any) -> str:
     """A ready hash: checked for shape, never echoed (a clear secret pasted here must not reach a log)."""
     if not looks_like_hash(value):
-        raise problem(f"is not a hash made by wostream ({ALGORITHM}$<iterations>$<salt>$<hash>)")
+        raise problem(
+            f"is not a hash made by wostream "
+            f"({ALGORITHM}$<iterations>$<salt>$<hash> or {KEYED}$<salt>$<hash>)"
+        )
     return str(value)
 
 
@@ -136,6 +139,17 @@ def _attempts(value: Any) -> int:
     return int(text)
 
 
+MAX_PARTITIONS = 64
+
+
+def _partitions(value: Any) -> int:
+    """Partitions of the subscriber's push topic: more lets more workers push to it at once."""
+    text = _scalar_text(value)
+    if text is None or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PARTITIONS:
+        raise problem(f"{show(value)} must be a whole number from 1 to {MAX_PARTITIONS}")
+    return int(text)
+
+
 def _duration(value: Any) -> float:
     """Seconds from `500ms`, `1s`, `5m`, `1h` or a bare number of seconds; must be positive."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -165,4 +179,5 @@ Ids = Annotated[frozenset[str], PlainValidator(lambda v: _id_set(v, _id, non_emp
 MaskPaths = Annotated[tuple[str, ...], PlainValidator(_mask)]
 Flag = Annotated[bool, PlainValidator(_flag)]
 Attempts = Annotated[int, PlainValidator(_attempts)]
+Partitions = Annotated[int | None, PlainValidator(_partitions)]
 Duration = Annotated[float, PlainValidator(_duration)]

@@ -41,6 +41,7 @@ __all__ = [
     "BASE_CODE_RE",
     "CHANGE_IDS",
     "hash_secret",
+    "parse_drafts",
     "parse_subscriptions",
     "public_view",
     "show",
@@ -53,11 +54,23 @@ _Model = TypeVar("_Model", bound=BaseModel)
 # ---------------------------------------------------------------- YAML file
 
 
+Draft = tuple[Subscription, str | None]  # a subscription, and its clear secret still to hash (or None)
+
+
 def parse_subscriptions(text: str, env: Mapping[str, str], source: str = "<file>") -> list[Subscription]:
     """Validate a whole subscriptions file and return its subscriptions with clear secrets hashed.
 
     `${VAR}` in `secret` is expanded from `env` (injected, so tests and the CLI decide where it comes from).
     Raises ConfigError listing every problem; nothing is hashed unless the whole file is valid.
+    """
+    drafts = parse_drafts(text, env, source)
+    # Hashing is slow (by design), so it waits until the whole file is known to be valid.
+    return [sub if clear is None else replace(sub, secret_hash=hash_secret(clear)) for sub, clear in drafts]
+
+
+def parse_drafts(text: str, env: Mapping[str, str], source: str = "<file>") -> list[Draft]:
+    """Validate a whole subscriptions file: its subscriptions with clear secrets not hashed yet (the publisher
+    keeps the hash already stored for a secret that did not change). Raises ConfigError listing every problem.
     """
     errors: list[str] = []
     data = _load_yaml(text, source, errors)
@@ -72,8 +85,7 @@ def parse_subscriptions(text: str, env: Mapping[str, str], source: str = "<file>
             drafts.append(entry.draft())
     if errors:
         raise ConfigError(errors)
-    # Hashing is slow (by design), so it waits until the whole file is known to be valid.
-    return [sub if clear is None else replace(sub, secret_hash=hash_secret(clear)) for sub, clear in drafts]
+    return drafts
 
 
 def _check_unique(raw: Any, index: int, first_index: dict[str, int], prefix: str, errors: list[str]) -> None:
@@ -193,4 +205,6 @@ def public_view(sub: Subscription) -> dict[str, Any]:
     }
     if sub.retry is not None:
         view["retry"] = {"attempts": sub.retry.attempts, "initial": sub.retry.initial, "max": sub.retry.max}
+    if sub.partitions is not None:
+        view["partitions"] = sub.partitions
     return view

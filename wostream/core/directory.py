@@ -64,14 +64,19 @@ class Directory:
     errors: list[str] = field(default_factory=list)
     listeners: list[Callable[[str], None]] = field(default_factory=list)
 
-    def put_subscription(self, base_code: str, sub: Subscription | None) -> None:
-        """Set or (None) remove a subscription; the routing index follows at once."""
+    def put_subscription(self, base_code: str, sub: Subscription | None, reindex: bool = True) -> None:
+        """Set or (None) remove a subscription; the routing index follows at once unless `reindex` is False
+        (a batch of records rebuilds it once, at its end: a thousand rebuilds of a thousand would stall)."""
         if sub is None:
             self.subscriptions.pop(base_code, None)
         else:
             self.subscriptions[base_code] = sub
-        self.index = SubscriptionIndex(self.subscriptions.values())
+        if reindex:
+            self.reindex()
         self._notify(base_code)
+
+    def reindex(self) -> None:
+        self.index = SubscriptionIndex(self.subscriptions.values())
 
     def put_callback(self, base_code: str, session: str, callback: Callback | None) -> None:
         sessions = self.callbacks.setdefault(base_code, {})

@@ -40,6 +40,7 @@ class Subscription:
     enabled: bool = True  # false: nothing is routed to it at all
     retry: RetryPolicy | None = None
     paused: bool = False  # true: routed and kept in its topic, but not delivered until unpaused
+    partitions: int | None = None  # of its push topic; None: the deployment's default
 
 
 class IdKind(StrEnum):
@@ -60,6 +61,10 @@ class IdMaps:
     def lookup(self, base_code: str, kind: IdKind, our_id: str) -> str | None:
         table = self.maps.get((base_code, kind))
         return None if table is None else table.get(our_id)
+
+    def any_for(self, base_code: str) -> bool:
+        """Whether `base_code` has any map at all (most subscribers have none: their copies are alike)."""
+        return any((base_code, kind) in self.maps for kind in IdKind)
 
     def put(self, base_code: str, kind: IdKind, our_id: str, their_id: str | None) -> None:
         """Set a mapping; `their_id=None` deletes it (a tombstone on the id-map topic)."""

@@ -32,15 +32,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return {f"WOSTREAM_{name.upper()}": str(value) for name, value in values.items()}
 
 
-def isolated(kafka: str, uid: str, partitions: int = 4, **more: Any) -> Settings:
+def isolated(kafka: str, uid: str, partitions: int = 4, push_partitions: int = 4, **more: Any) -> Settings:
     """Settings whose topics and groups belong to one stack only, so stacks sharing a broker never meet."""
     p = f"t{uid}"
     return Settings(
         kafka=kafka,
         app_id=p,
         partitions=partitions,
+        push_partitions=push_partitions,
         raw_topic=f"{p}.wo.events",
         quarantine_topic=f"{p}.wo.events.quarantine",
+        rekey_topic=f"{p}.wo.events.by-ticket",
+        latest_topic=f"{p}.wo.tickets.latest",
         push_prefix=f"{p}.wo.push.",
         dead_prefix=f"{p}.wo.dead.",
         subscriptions_topic=f"{p}.subscriptions",

@@ -33,6 +33,7 @@ class Fold:
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self.deferred = False  # inside a batch: the routing index is rebuilt once, when it ends
 
     def _guard(self, what: str, key: bytes, apply: Callable[[], None]) -> None:
         try:
@@ -43,7 +44,7 @@ class Fold:
     def subscription(self, key: bytes, value: bytes | None) -> None:
         def apply() -> None:
             sub = subscription_from_record(key, value)
-            self.directory.put_subscription(key.decode("utf-8"), sub)
+            self.directory.put_subscription(key.decode("utf-8"), sub, reindex=not self.deferred)
 
         self._guard("subscription", key, apply)
 

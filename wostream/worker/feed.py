@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -19,13 +21,15 @@ from wostream.records.fold import Apply, Fold
 
 log = logging.getLogger(__name__)
 
+SLICE = 0.02  # seconds of folding between two yields to the event loop
+
 
 class ConfigFeed:
     def __init__(self, settings: Settings, directory: Directory) -> None:
         self.settings = settings
         self.directory = directory
         self.ready = asyncio.Event()
-        fold = Fold(directory)
+        self.fold = fold = Fold(directory)
         self._appliers: dict[str, Apply] = {
             settings.subscriptions_topic: fold.subscription,
             settings.idmaps_topic: fold.idmap,
@@ -57,6 +61,23 @@ class ConfigFeed:
         if self._consumer is not None:
             await self._consumer.stop()
 
+    async def _apply(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Fold a fetched batch, yielding to the event loop every `SLICE` seconds so that a thousand records
+        never stall routing and delivery; the routing index is rebuilt once, at the end."""
+        self.fold.deferred = True
+        started = time.monotonic()
+        try:
+            for tp, records in batches.items():
+                apply = self._appliers[tp.topic]
+                for record in records:
+                    apply(record.key or b"", record.value)
+                    if time.monotonic() - started > SLICE:
+                        await asyncio.sleep(0)
+                        started = time.monotonic()
+        finally:
+            self.fold.deferred = False
+            self.directory.reindex()
+
     async def run(self) -> None:
         """Follows the topics for the worker's life (supervised); `ready` once everything up to the ends at
         start is applied."""
@@ -71,10 +92,7 @@ class ConfigFeed:
                 log.error("reading the configuration topics failed, retrying: %s", exc)
                 await asyncio.sleep(1.0)
                 continue
-            for tp, records in batches.items():
-                apply = self._appliers[tp.topic]
-                for record in records:
-                    apply(record.key or b"", record.value)
+            await self._apply(batches)
             for tp in [tp for tp, end in pending.items() if await self._consumer.position(tp) >= end]:
                 del pending[tp]
             if not pending and not self.ready.is_set():

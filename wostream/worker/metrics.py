@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from wostream.core.directory import Directory
+from wostream.worker.lag import LoopLag
 from wostream.worker.stats import Stats, SubscriberStats
 
 Reader = Callable[[SubscriberStats], float]
@@ -23,9 +24,10 @@ PER_SUBSCRIBER: tuple[tuple[str, str, str, Reader], ...] = (
 class WostreamCollector(Collector):
     """Reads the live counters at scrape time: nothing to keep in sync, nothing done per event."""
 
-    def __init__(self, stats: Stats, directory: Directory) -> None:
+    def __init__(self, stats: Stats, directory: Directory, lag: LoopLag) -> None:
         self.stats = stats
         self.directory = directory
+        self.lag = lag
 
     def collect(self) -> Iterator[Metric]:
         codes = sorted(self.directory.subscriptions)
@@ -44,6 +46,16 @@ class WostreamCollector(Collector):
         yield CounterMetricFamily(
             "wostream_routed_copies", "Copies written to push topics", value=self.stats.routed
         )
+        yield GaugeMetricFamily(
+            "wostream_event_loop_lag_max_seconds",
+            "Worst event-loop stall since the worker started",
+            value=self.lag.worst,
+        )
+        yield GaugeMetricFamily(
+            "wostream_event_loop_lag_recent_seconds",
+            "Worst event-loop stall in about the last minute",
+            value=self.lag.recent_worst(),
+        )
         yield CounterMetricFamily(
             "wostream_quarantined", "Raw events quarantined", value=self.stats.quarantined
         )
@@ -57,9 +69,9 @@ def _family(kind: str, name: str, doc: str, labels: list[str]) -> CounterMetricF
     return cls(name, doc, labels=labels)
 
 
-def make_registry(stats: Stats, directory: Directory) -> CollectorRegistry:
+def make_registry(stats: Stats, directory: Directory, lag: LoopLag) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(WostreamCollector(stats, directory))
+    registry.register(WostreamCollector(stats, directory, lag))
     return registry
 
 

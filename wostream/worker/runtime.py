@@ -15,7 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from mode import Service
 
-from wostream.broker.topics import core_topics, ensure_topics, make_producer, subscriber_topics
+from wostream.broker.topics import TopicKeeper, core_topics, make_producer, subscriber_topics
 from wostream.config.settings import Settings
 from wostream.core.directory import Callback, Directory
 from wostream.core.drift import Drift
@@ -24,6 +24,7 @@ from wostream.records.state import callback_key, callback_value
 from wostream.worker.delivery.engine import DeliveryEngine
 from wostream.worker.feed import ConfigFeed
 from wostream.worker.handoff import Handoff
+from wostream.worker.lag import LoopLag
 from wostream.worker.stats import Stats
 from wostream.worker.supervisor import Supervisor
 from wostream.worker.tickets import TicketTable
@@ -42,7 +43,7 @@ class Runtime(Service):
         self.stats = Stats()
         self.drift = Drift()
         self.ready = asyncio.Event()
-        self._known_topics: set[str] = set()
+        self.topics = TopicKeeper(settings)
         self._producer: AIOKafkaProducer | None = None
         self.feed = ConfigFeed(settings, self.directory)
         self.ice = IceService(
@@ -53,6 +54,7 @@ class Runtime(Service):
             settings, self.directory, self.stats, self.drift, self._ensure_push_topic, tickets
         )
         self.loops = Supervisor()
+        self.lag = LoopLag()
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -60,15 +62,15 @@ class Runtime(Service):
         return self._producer
 
     async def on_start(self) -> None:
-        await ensure_topics(self.settings, core_topics(self.settings))
+        # aiokafka logs every partition assignment at INFO: with a thousand subscribers, huge lines
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        self.loops.spawn("event-loop lag probe", self.lag.run)
+        await self.topics.ensure(core_topics(self.settings))
         self._producer = make_producer(self.settings)
         await self._producer.start()
         await self.feed.start()
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
-        for base_code in list(self.directory.subscriptions):
-            await self._ensure_subscriber_topics(base_code)
-        self.directory.listeners.append(self._on_directory_change)
         self.handoff.start(self._producer)
         self.loops.spawn("route acknowledgements", self.handoff.acknowledge_in_order)
         self.ice.start()
@@ -111,29 +113,13 @@ class Runtime(Service):
         if self._producer is not None:
             await self._producer.stop()
 
-    def _on_directory_change(self, base_code: str) -> None:
-        if base_code in self.directory.subscriptions:
-            self.add_future(self._ensure_quietly(base_code))
-
-    async def _ensure_quietly(self, base_code: str) -> None:
-        """A topic the broker cannot make now is made when the first copy needs it: never a crash."""
-        try:
-            await self._ensure_subscriber_topics(base_code)
-        except Exception as exc:
-            log.warning("could not make the topics of %s yet: %s", base_code, exc)
-
     async def _ensure_push_topic(self, topic: str) -> None:
+        """Cheap once known (the handoff asks for every copy it writes); the publisher normally made it."""
         base_code = self.settings.base_code_of(topic)
-        if base_code is not None:
-            await self._ensure_subscriber_topics(base_code)
-
-    async def _ensure_subscriber_topics(self, base_code: str) -> None:
-        """Idempotent and cheap once known: the route handoff calls it for every copy it writes."""
-        if self.settings.push_topic(base_code) in self._known_topics:
+        if base_code is None or topic in self.topics.known:
             return
-        specs = subscriber_topics(self.settings, base_code)
-        await ensure_topics(self.settings, specs)
-        self._known_topics.update(s.name for s in specs)
+        sub = self.directory.subscriptions.get(base_code)
+        await self.topics.ensure(subscriber_topics(self.settings, base_code, sub.partitions if sub else None))
 
     async def _register_callback(self, base_code: str, session: str, proxy: str | None) -> None:
         """Publish a (de)registration for every worker; applied locally at once so this worker acts on it."""

@@ -66,7 +66,7 @@ def _row(s: dict[str, Any]) -> str:
 
 
 def install_pages(app: faust.App, runtime: Runtime) -> None:
-    registry = make_registry(runtime.stats, runtime.directory)
+    registry = make_registry(runtime.stats, runtime.directory, runtime.lag)
 
     @app.page("/")
     class Index(View):

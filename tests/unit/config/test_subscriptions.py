@@ -279,7 +279,8 @@ P = f"{SRC}: subscribers[0] (HRZDWYWHXT)"
         (entry("retry: {attempts: 1, initial: 1s, max: 1d}"), f'retry.max: "1d" {NOT_A_DURATION}'),
         (
             entry("secretHash: x", drop=("secretHash",)),
-            "secretHash: is not a hash made by wostream (pbkdf2_sha256$<iterations>$<salt>$<hash>)",
+            "secretHash: is not a hash made by wostream "
+            "(pbkdf2_sha256$<iterations>$<salt>$<hash> or hmac_sha256$<salt>$<hash>)",
         ),
     ],
 )

@@ -118,3 +118,17 @@ def test_any_secret_round_trips(secret: str) -> None:
     assert looks_like_hash(encoded)
     assert verify_secret(secret, encoded)
     assert not verify_secret(secret + "x", encoded)
+
+
+def test_a_generated_secret_gets_the_fast_keyed_hash_and_verifies() -> None:
+    from wostream.core.credentials import generated, new_secret, slow
+
+    secret = new_secret()
+    assert generated(secret) and len(secret) == 47
+    stored = hash_secret(secret)
+    assert stored.startswith("hmac_sha256$") and not slow(stored)
+    assert verify_secret(secret, stored) and not verify_secret(secret[:-1] + "x", stored)
+    assert hash_secret(secret) != stored, "a fresh salt each time"
+    human = hash_secret("a secret a person chose", iterations=1000)
+    assert human.startswith("pbkdf2_sha256$") and slow(human)
+    assert not generated("wos_short") and not generated("x" * 47)

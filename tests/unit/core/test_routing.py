@@ -243,7 +243,9 @@ def test_one_subscribers_failure_does_not_cost_the_others(monkeypatch: pytest.Mo
         return real(body, change_id, base_code, idmaps)
 
     monkeypatch.setattr(routing, "enrich", picky)
-    result = route(raw(), None, SubscriptionIndex([sub("A"), sub("B"), sub("C")]), IdMaps())
+    maps = IdMaps()
+    maps.put("B", IdKind.HOUSE, "1", "b-house")  # B has its own ids: its copy is its own
+    result = route(raw(), None, SubscriptionIndex([sub("A"), sub("B"), sub("C")]), maps)
     assert codes(result) == ["A", "C"]
     assert result.quarantine == ("internal error: KeyError: 'nope' (subscriber B)",)
     assert result.event_id is not None and result.change_id == "1"

@@ -59,6 +59,7 @@ class DeliveryEngine:
         self.push = push
         self.stats = stats
         self.lanes: dict[TopicPartition, Lane] = {}
+        self.by_code: dict[str, dict[TopicPartition, Lane]] = {}  # a subscriber's lanes, for its changes
         self.courier = Courier(settings, directory, producer, push, stats)
         self._consumer: AIOKafkaConsumer | None = None
         self.watch = watch
@@ -97,10 +98,13 @@ class DeliveryEngine:
             lane.task = asyncio.create_task(self._lane_loop(lane), name=name)
             self.watch(name, lane.task)
             self.lanes[tp] = lane
+            self.by_code.setdefault(base_code, {})[tp] = lane
             self._sync_pause(lane)
 
     async def drop_lanes(self, tps: list[TopicPartition]) -> None:
         lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
+        for lane in lanes:
+            self.by_code.get(lane.base_code, {}).pop(lane.tp, None)
         tasks = []
         for lane in lanes:
             lane.stopping = True
@@ -120,9 +124,8 @@ class DeliveryEngine:
 
     def _on_directory_change(self, base_code: str) -> None:
         self.courier.subscriber_changed(base_code)
-        for lane in self.lanes.values():
-            if lane.base_code == base_code:
-                self._sync_pause(lane)
+        for lane in list(self.by_code.get(base_code, {}).values()):
+            self._sync_pause(lane)
 
     def _sync_pause(self, lane: Lane) -> None:
         """Fetch for a partition only while its subscriber is online and its lane has room."""
