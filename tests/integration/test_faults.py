@@ -7,7 +7,10 @@ closing note.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -262,3 +265,51 @@ def test_a_bad_subscriber_does_not_slow_another(
         A_received=len(a.lines()),
     )
     assert p99_a <= 1.5 * p99_base, f"B's p99 {p99_a * 1000:.1f} ms vs {p99_base * 1000:.1f} ms without A"
+
+
+def test_broker_silent_for_30_s_while_subscriptions_change(own_kafka: Kafka, tmp_path: Path) -> None:
+    """Every admin and metadata call has a deadline: a broker that stops answering for 30 s (SIGSTOP) while
+    subscriptions change leaves every worker ready and consistent afterwards, and none exits."""
+    stack = LocalStack(isolated(own_kafka.bootstrap, "freeze"), tmp_path)
+    try:
+        stack.start_router()
+        stack.start_worker("w1", index=0)
+        stack.start_worker("w2", index=1)
+        stack.wait_ready("w1")
+        stack.wait_ready("w2")
+        apply(stack, tmp_path, SUBSCRIPTIONS)
+        changed = SUBSCRIPTIONS.replace("SUBB", "SUBC")  # SUBA stays, SUBC is new
+        (tmp_path / "changed.yaml").write_text(changed, encoding="utf-8")
+        assert own_kafka.process is not None and own_kafka.process.pid is not None
+        results: list[subprocess.CompletedProcess[str]] = []
+        change = threading.Thread(
+            target=lambda: results.append(
+                stack.cli(
+                    "subscriptions", "apply", str(tmp_path / "changed.yaml"), env={"SECRET": "s"}, check=False
+                )
+            )
+        )
+        os.killpg(own_kafka.process.pid, signal.SIGSTOP)
+        try:
+            change.start()
+            change.join(30)  # the fault lasts 30 s, whatever the CLI does meanwhile
+        finally:
+            os.killpg(own_kafka.process.pid, signal.SIGCONT)
+        change.join(180)
+        (applying,) = results
+        report(
+            "broker silent 30 s", apply_exit=applying.returncode, apply_said=applying.stderr.strip()[-160:]
+        )
+        if applying.returncode != 0:
+            assert "run the command again once Kafka answers" in applying.stderr, applying.stderr
+            stack.cli("subscriptions", "apply", str(tmp_path / "changed.yaml"), env={"SECRET": "s"})
+        for worker in ("w1", "w2"):
+            stack.wait_ready(worker, timeout=120)
+
+            def consistent(w: str = worker) -> bool:
+                return {s["baseCode"] for s in stack.get_json("/subscribers", w)} == {"SUBA", "SUBB", "SUBC"}
+
+            poll(consistent, 120, f"{worker} to see every subscription")
+        assert all(w.alive() for w in stack.workers.values()), "no worker exited"
+    finally:
+        stack.stop()

@@ -10,8 +10,9 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -106,19 +107,63 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[s
         except TopicAlreadyExistsError:
             pass  # another worker or the CLI won the race
         await _wait_visible(admin, [s.name for s in todo])
+        await _wait_writable(
+            settings.kafka, [TopicPartition(s.name, p) for s in todo for p in range(s.partitions)]
+        )
         return existing | {s.name for s in todo}
     finally:
         await admin.close()
 
 
-async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 15.0) -> None:
+async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 60.0) -> None:
+    """Until every partition of every new topic has a leader: a write to a partition without one is refused
+    (NotLeaderForPartition) and retried with a metadata refresh each time, which with a thousand new topics
+    costs the workers more than the writes."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if set(names) <= set(await admin.list_topics()):
+    waiting = list(names)
+    while waiting:
+        described = []
+        for start in range(0, len(waiting), 200):
+            described += await admin.describe_topics(waiting[start : start + 200])
+        ready = {t["topic"] for t in described if not t.get("error_code") and _led(t)}
+        waiting = [name for name in waiting if name not in ready]
+        if not waiting:
             return
-        await asyncio.sleep(0.1)
-    raise KafkaError(f"topics not visible after {timeout:.0f} s: {', '.join(names)}")
+        if loop.time() > deadline:
+            shown = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
+            raise KafkaError(f"new topics without a leader after {timeout:.0f} s: {shown}")
+        await asyncio.sleep(0.2)
+
+
+async def _wait_writable(kafka: str, tps: list[TopicPartition], timeout: float = 120.0) -> None:
+    """Until the broker serves every new partition: a leader is named at once, but a broker making two
+    thousand partitions takes seconds more before it accepts a write to each (NotLeaderForPartition until
+    then)."""
+    quiet = logging.getLogger("aiokafka")  # it logs every refused offset request as an error meanwhile
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    consumer = AIOKafkaConsumer(
+        *sorted({tp.topic for tp in tps}), bootstrap_servers=kafka, group_id=None, request_timeout_ms=10_000
+    )
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                await consumer.end_offsets(tps)
+                return
+            except KafkaError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+    finally:
+        await consumer.stop()
+        quiet.setLevel(level)
+
+
+def _led(topic: dict[str, Any]) -> bool:
+    partitions = topic.get("partitions") or []
+    return bool(partitions) and all(p.get("leader", -1) >= 0 and not p.get("error_code") for p in partitions)
 
 
 def make_producer(settings: Settings) -> AIOKafkaProducer:

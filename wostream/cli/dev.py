@@ -37,6 +37,19 @@ def bench_routing_cmd(seconds: float) -> None:
         click.echo(line)
 
 
+@bench.command("scale")
+@click.option("--subscribers", default="10,100,1000", show_default=True, help="Sizes, comma-separated.")
+def bench_scale_cmd(subscribers: str) -> None:
+    """N subscribers on two workers, then events for all: apply, rebalances, routing, memory, loop stalls."""
+    import tempfile
+
+    from wostream.dev.scale import bench_scale
+
+    sizes = [int(n) for n in subscribers.split(",") if n.strip()]
+    for line in bench_scale(sizes, Path(tempfile.mkdtemp(prefix="wostream-scale-"))):
+        click.echo(line)
+
+
 @bench.command("pipeline")
 @click.argument("events", type=int, default=20_000)
 def bench_pipeline_cmd(events: int) -> None:
@@ -98,10 +111,19 @@ def up(data_dir: Path, subs_file: Path) -> None:
         stack.start_worker("worker")
         stack.wait_ready("worker", timeout=120)
         _print_ready(stack, data_dir)
-        while not stopping and stack.alive() and kafka.process is not None and kafka.process.alive():
+        restarts: list[float] = []
+        while not stopping and kafka.process is not None and kafka.process.alive():
             time.sleep(0.5)
-        if not stopping:
-            click.echo("a component stopped unexpectedly; see the logs in " + str(data_dir), err=True)
+            if stopping or stack.alive():
+                continue
+            # like an orchestrator: a worker or router that exits is started again, unless it keeps exiting
+            restarts = [t for t in restarts if time.monotonic() - t < 300] + [time.monotonic()]
+            if len(restarts) > 5:
+                click.echo(f"components keep exiting; stopping (logs in {data_dir})", err=True)
+                break
+            _restart_dead(stack)
+        if not stopping and (kafka.process is None or not kafka.process.alive()):
+            click.echo("Kafka stopped unexpectedly; see the logs in " + str(data_dir), err=True)
     except (StackError, AssertionError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -112,6 +134,20 @@ def up(data_dir: Path, subs_file: Path) -> None:
         stack.stop()
         kafka.stop()
         click.echo("stopped.")
+
+
+def _restart_dead(stack: LocalStack) -> None:
+    for name, worker in list(stack.workers.items()):
+        if not worker.alive():
+            code = worker.proc.returncode if worker.proc is not None else "?"
+            click.echo(
+                f"worker {name} exited (code {code}); starting it again (log: {worker.log_path})", err=True
+            )
+            stack.start_worker(name)
+    for index, router in list(stack.routers.items()):
+        if router.process is None or not router.process.alive():
+            click.echo("glacier2router exited; starting it again", err=True)
+            stack.start_router(index)
 
 
 def _print_ready(stack: LocalStack, data_dir: Path) -> None:

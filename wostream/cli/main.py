@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 EXIT_USAGE = 2  # bad input: nothing was done
+EXIT_FAILED = 1  # the outside world (Kafka, a file) failed us
 
 
 def fail(errors: Iterable[str], code: int = EXIT_USAGE) -> NoReturn:
@@ -22,7 +23,24 @@ def fail(errors: Iterable[str], code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns what goes wrong with the outside world into one clear line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from aiokafka.errors import KafkaError
+
+        try:
+            return super().invoke(ctx)
+        except KafkaError as exc:
+            fail(
+                [f"Kafka failed: {type(exc).__name__}: {exc}; run the command again once Kafka answers"],
+                EXIT_FAILED,
+            )
+        except (OSError, TimeoutError) as exc:
+            fail([f"{type(exc).__name__}: {exc}"], EXIT_FAILED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """wostream: pushes work-order events from Kafka to subscribed systems over Ice/Glacier2."""

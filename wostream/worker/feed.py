@@ -64,6 +64,8 @@ class ConfigFeed:
     async def _apply(self, batches: dict[TopicPartition, list[Any]]) -> None:
         """Fold a fetched batch, yielding to the event loop every `SLICE` seconds so that a thousand records
         never stall routing and delivery; the routing index is rebuilt once, at the end."""
+        if not batches:
+            return
         self.fold.deferred = True
         started = time.monotonic()
         try:
@@ -76,7 +78,8 @@ class ConfigFeed:
                         started = time.monotonic()
         finally:
             self.fold.deferred = False
-            self.directory.reindex()
+            if self.settings.subscriptions_topic in {tp.topic for tp in batches}:
+                self.directory.reindex()
 
     async def run(self) -> None:
         """Follows the topics for the worker's life (supervised); `ready` once everything up to the ends at

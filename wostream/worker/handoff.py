@@ -34,6 +34,8 @@ from wostream.worker.tickets import TicketTable
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 100  # writes queued between two yields to the event loop
+
 
 @dataclass
 class InFlight:
@@ -136,9 +138,11 @@ class Handoff:
     async def _send(self, writes: list[Write]) -> list[asyncio.Future[Any]]:
         assert self.producer is not None, "handoff not started"
         futures = []
-        for w in writes:
+        for n, w in enumerate(writes, 1):
             await self.ensure_topic(w.topic)
             futures.append(await self.producer.send(w.topic, key=w.key, value=w.value, headers=w.headers))
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # an event for a thousand subscribers must not hold the loop for all
         return futures
 
     def _count(self, item: InFlight) -> None:

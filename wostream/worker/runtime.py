@@ -55,6 +55,7 @@ class Runtime(Service):
         )
         self.loops = Supervisor()
         self.lag = LoopLag()
+        self._topics_changed = asyncio.Event()
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -79,8 +80,30 @@ class Runtime(Service):
         )
         await self.delivery.start()
         self.loops.spawn("delivery", self.delivery.run)
+        self.loops.spawn("delivery topics", self.delivery.follow_subscriptions)
+        self.directory.listeners.append(lambda _code: self._topics_changed.set())
+        self.loops.spawn("producer metadata", self._warm_producer)
         self.ready.set()
         log.info("wostream worker ready")
+
+    async def _warm_producer(self) -> None:
+        """For the worker's life (supervised): once subscribers stop changing for a second, load the metadata
+        of every subscriber's topics in one request. Left to itself the producer asks for each topic it has
+        not written to yet, and each request carries every topic it knows: a thousand new subscribers would
+        cost a million topic descriptions on the first event for all of them."""
+        while True:
+            await self._topics_changed.wait()
+            while True:
+                self._topics_changed.clear()
+                try:
+                    await asyncio.wait_for(self._topics_changed.wait(), 1.0)
+                except TimeoutError:
+                    break
+            topics = {spec.name for spec in core_topics(self.settings)}
+            # push topics only: a dead topic is written rarely, and every topic named here is decoded again on
+            # each refresh
+            topics |= {self.settings.push_topic(code) for code in list(self.directory.subscriptions)}
+            await self.producer.client.set_topics(sorted(topics))
 
     async def sweep_tickets(self) -> None:
         """Forget tickets that ended long ago (a Faust timer; a failure is logged, never fatal)."""

@@ -1,10 +1,13 @@
 """Delivers each subscriber's topic to its live callback: ordered, isolated, at least once.
 
-One aiokafka consumer (group `<app_id>-deliver`) subscribes to every `wo.push.*` topic by pattern, so a new
-subscriber's topic is picked up without restarting or rebalancing Faust's agents. Each assigned partition
-gets a *lane*: one task pushing its records strictly in offset order, one in flight. A partition's offset is
-committed only up to the last record acknowledged by the subscriber or dead-lettered. An offline subscriber's
-partitions are paused (nothing fetched, nothing retried or counted); a slow one only holds its own lanes.
+One aiokafka consumer (group `<app_id>-deliver`) subscribes to the push topic of every enabled subscriber,
+named (a pattern would make it fetch the metadata of every topic of the cluster every few seconds, which with
+a thousand subscribers costs more than the delivery); when the subscribers change it follows the new set once
+changes settle, so a batch of new subscribers costs one rebalance of this group and none of Faust's agents.
+Each assigned partition gets a *lane*: per-ticket chains, one push in flight per ticket. A partition's offset
+is committed only up to the last record acknowledged by the subscriber or dead-lettered. An offline
+subscriber's partitions are paused (nothing fetched, nothing retried or counted); a slow one only holds its
+own lanes.
 
 Faust agents were not used here: their acks happen in a `finally:` whatever the outcome, a sleeping retry
 stalls every rebalance, and agents cannot follow topics created after start (shared/notes/faust.md).
@@ -30,6 +33,7 @@ from wostream.worker.stats import Stats
 log = logging.getLogger(__name__)
 
 REVOKE_GRACE = 2.0  # seconds a revoked partition's in-flight push may take to finish
+SETTLE = 1.0  # seconds without a change of subscribers before the group follows the new set of topics
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -40,7 +44,9 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.delivery.drop_lanes(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        self.delivery.add_lanes(assigned)
+        self.delivery.add_lanes(assigned)  # in one go: records fetched meanwhile would find no lane
+        # one short line per rebalance, however many partitions (operators count rebalances by it)
+        log.info("delivery rebalanced: %d push partitions assigned to this worker", len(assigned))
 
 
 class DeliveryEngine:
@@ -62,6 +68,9 @@ class DeliveryEngine:
         self.by_code: dict[str, dict[TopicPartition, Lane]] = {}  # a subscriber's lanes, for its changes
         self.courier = Courier(settings, directory, producer, push, stats)
         self._consumer: AIOKafkaConsumer | None = None
+        self._subscribed: frozenset[str] = frozenset()
+        self._changed = asyncio.Event()
+        self._some = asyncio.Event()  # set while there is at least one topic to consume
         self.watch = watch
         directory.listeners.append(self._on_directory_change)
 
@@ -71,13 +80,46 @@ class DeliveryEngine:
             group_id=f"{self.settings.app_id}-deliver",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            metadata_max_age_ms=3000,
+            # the topics are named (not a pattern): their metadata is small, and changes are ours to tell
+            metadata_max_age_ms=300_000,
             max_partition_fetch_bytes=1 << 20,
             fetch_max_wait_ms=100,
         )
         await self._consumer.start()
-        pattern = "^" + "".join("\\" + c if not c.isalnum() else c for c in self.settings.push_prefix) + ".*"
-        self._consumer.subscribe(pattern=pattern, listener=_Rebalance(self))
+        self._follow(self._wanted())
+
+    def _follow(self, wanted: frozenset[str]) -> None:
+        assert self._consumer is not None
+        self._subscribed = wanted
+        if wanted:
+            self._consumer.subscribe(topics=sorted(wanted), listener=_Rebalance(self))
+            self._some.set()
+        else:
+            self._consumer.unsubscribe()
+            self._some.clear()
+
+    def _wanted(self) -> frozenset[str]:
+        """The push topics of every enabled subscriber: what this group consumes."""
+        return frozenset(
+            self.settings.push_topic(c) for c, s in self.directory.subscriptions.items() if s.enabled
+        )
+
+    async def follow_subscriptions(self) -> None:
+        """For the worker's life (supervised): when the set of subscribers changes, subscribe to the new set
+        of topics once changes have been quiet for `SETTLE` seconds: a thousand new subscribers cost one
+        rebalance, not a thousand."""
+        while True:
+            await self._changed.wait()
+            while True:
+                self._changed.clear()
+                try:
+                    await asyncio.wait_for(self._changed.wait(), SETTLE)
+                except TimeoutError:
+                    break
+            wanted = self._wanted()
+            if self._consumer is not None and wanted != self._subscribed:
+                log.info("delivery follows %d push topics (was %d)", len(wanted), len(self._subscribed))
+                self._follow(wanted)
 
     async def stop(self) -> None:
         """Bounded drain (after `run` is cancelled): in-flight pushes get REVOKE_GRACE to finish, the rest are
@@ -124,6 +166,9 @@ class DeliveryEngine:
 
     def _on_directory_change(self, base_code: str) -> None:
         self.courier.subscriber_changed(base_code)
+        sub = self.directory.subscriptions.get(base_code)
+        if (self.settings.push_topic(base_code) in self._subscribed) != (sub is not None and sub.enabled):
+            self._changed.set()
         for lane in list(self.by_code.get(base_code, {}).values()):
             self._sync_pause(lane)
 
@@ -145,6 +190,7 @@ class DeliveryEngine:
         assert self._consumer is not None
         last_commit = time.monotonic()
         while True:
+            await self._some.wait()
             try:
                 batches = await self._consumer.getmany(timeout_ms=200, max_records=2000)
             except KafkaError as exc:  # the consumer recovers by itself; never let the loop die
@@ -154,6 +200,8 @@ class DeliveryEngine:
             for tp, records in batches.items():
                 lane = self.lanes.get(tp)
                 if lane is None:
+                    if records and tp in self._consumer.assignment():  # fetched before its lane: again later
+                        self._consumer.seek(tp, records[0].offset)
                     continue
                 lane.queue.extend(records)
                 lane.wake.set()
