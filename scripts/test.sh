@@ -4,7 +4,8 @@
 # selection (e.g. `scripts/test.sh -m faults`). WOSTREAM_TEST_KAFKA=host:port reuses a running broker.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh"
+# the operator page is checked in a real headless browser, with a CJK font for Chinese names
+WOSTREAM_SETUP_EXTRA="chromium fonts-noto-cjk ${WOSTREAM_SETUP_EXTRA:-}" "$root/scripts/setup.sh"
 cd "$root"
 .venv/bin/ruff check wostream tests
 .venv/bin/ruff format --check wostream tests

@@ -136,6 +136,7 @@ def test_two_workers_share_the_partitions_and_both_see_config_and_callbacks(
     start(stack, tmp_path)
     stack.start_worker("w2", index=1)
     stack.wait_ready("w2")
+    poll(lambda: _metric(stack, "w2", "wostream_push_partitions") > 0, 60, "w2 to take push partitions")
     sub = stack.subscriber("SUBR", SECRET["SUBR_SECRET"], "--show-context")
     sub.wait_subscribed()
     for worker in ("w1", "w2"):
@@ -179,3 +180,8 @@ def test_a_paused_subscription_keeps_its_events_until_resumed(stack: LocalStack,
     poll(lambda: tally(sub.lines(), events).lost == 0, 60, "the held events after resuming")
     t = tally(sub.lines(), events)
     assert (t.received, t.reordered) == (6, 0), str(t)
+
+
+def _metric(stack: LocalStack, worker: str, name: str) -> float:
+    lines = stack.get_text("/metrics", worker).splitlines()
+    return sum(float(line.split()[-1]) for line in lines if line.startswith(name + " "))

@@ -118,3 +118,58 @@ def _since(text: str, now: float) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment.timestamp()
+
+
+@main.command()
+@click.argument("base_code", required=False)
+@click.option("--json", "as_json_", is_flag=True, help="One JSON object per subscriber, in a list.")
+@click.option(
+    "--window", type=float, default=5.0, show_default=True, help="Seconds to measure done/min over."
+)
+@click.option(
+    "--max-age",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Alert when an event waits longer (seconds).",
+)
+def status(base_code: str | None, as_json_: bool, window: float, max_age: float) -> None:
+    """Every subscriber's state from Kafka (no worker needed). Exits 3 when one is failing or its oldest
+    waiting event is older than --max-age: usable as an alert."""
+    import json
+
+    from wostream.core.status import alarming
+    from wostream.ops.status import as_json, gather_status
+
+    statuses = asyncio.run(gather_status(Settings(), base_code, window))
+    if base_code is not None and not statuses:
+        fail([f"no subscriber {base_code!r}"])
+    if as_json_:
+        click.echo(json.dumps([as_json(s) for s in statuses], ensure_ascii=False, indent=2))
+    else:
+        for line in _table(statuses):
+            click.echo(line)
+    alarms = alarming(statuses, max_age)
+    if alarms:
+        fail(alarms, code=3)
+
+
+def _table(statuses: list[Any]) -> list[str]:
+    head = ("baseCode", "state", "backlog", "oldest", "done/min", "dead", "retrying", "last error")
+    rows = [
+        (
+            s.base_code,
+            s.state,
+            str(s.backlog),
+            "-" if s.oldest_waiting_s is None else f"{s.oldest_waiting_s:.0f}s",
+            "-" if s.per_minute is None else f"{s.per_minute:.0f}",
+            str(s.dead),
+            str(s.retrying),
+            (s.last_error or "")[:60],
+        )
+        for s in statuses
+    ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]
+    ]

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     route_in_flight: int = Field(1000, ge=1, description="raw events routed, not yet confirmed")
     # Below the producer's 1 MiB request limit and the broker's message.max.bytes, with room for framing.
     max_record_bytes: int = Field(1_000_000, ge=10_000, le=1_040_000, description="largest record we write")
+    status_interval: float = Field(
+        5.0, gt=0, description="seconds between two polls of every subscriber's figures"
+    )
     stall_seconds: float = Field(
         120.0, gt=0, description="/health turns 503 when a raw event waits this long to be handed on"
     )

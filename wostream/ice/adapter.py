@@ -107,6 +107,19 @@ class IceService:
         except Ice.Exception as exc:
             raise Failed(f"{type(exc).__name__}") from exc
 
+    async def gone(self, proxy: str, timeout_ms: int = 2000) -> bool:
+        """Whether a registered callback's session no longer exists (the router says ObjectNotExist): after
+        a router or stack restart, callbacks registered before it are dead although nobody said goodbye. Any
+        other failure (the router unreachable meanwhile) is not an answer: False."""
+        prx = self._proxy(proxy, timeout_ms)
+        try:
+            await Ice.wrap_future(prx.ice_pingAsync())
+        except Ice.ObjectNotExistException:
+            return True
+        except Ice.Exception:
+            return False
+        return False
+
     def _proxy(self, proxy: str, timeout_ms: int) -> Any:
         key = (proxy, timeout_ms)
         prx = self._proxies.get(key)

@@ -26,6 +26,7 @@ from wostream.worker.feed import ConfigFeed
 from wostream.worker.handoff import Handoff
 from wostream.worker.lag import LoopLag
 from wostream.worker.stats import Stats
+from wostream.worker.status import StatusBoard
 from wostream.worker.supervisor import Supervisor
 from wostream.worker.tickets import TicketTable
 
@@ -56,6 +57,7 @@ class Runtime(Service):
         self.loops = Supervisor()
         self.lag = LoopLag()
         self._topics_changed = asyncio.Event()
+        self.board = StatusBoard(settings, self.directory)
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -83,6 +85,8 @@ class Runtime(Service):
         self.loops.spawn("delivery topics", self.delivery.follow_subscriptions)
         self.directory.listeners.append(lambda _code: self._topics_changed.set())
         self.loops.spawn("producer metadata", self._warm_producer)
+        self.loops.spawn("stale callbacks", self._drop_stale_callbacks)
+        self.loops.spawn("subscriber status", self.board.run)
         self.ready.set()
         log.info("wostream worker ready")
 
@@ -104,6 +108,30 @@ class Runtime(Service):
             # each refresh
             topics |= {self.settings.push_topic(code) for code in list(self.directory.subscriptions)}
             await self.producer.client.set_topics(sorted(topics))
+
+    async def _drop_stale_callbacks(self) -> None:
+        """For the worker's life (supervised): ask the router whether each registered callback still has a
+        session, and drop (for every worker) those it says are gone. Often at first (a restarted stack finds
+        its subscribers' old callbacks dead within seconds), then every 15 s."""
+        started = time.monotonic()
+        limit = asyncio.Semaphore(50)
+
+        async def check(callback: Callback) -> None:
+            async with limit:
+                if await self.ice.gone(callback.proxy):
+                    log.info(
+                        "callback of %s (session %s) is gone: dropped",
+                        callback.base_code,
+                        callback.session[:8],
+                    )
+                    await self._register_callback(callback.base_code, callback.session, None)
+
+        while True:
+            callbacks = [
+                c for sessions in list(self.directory.callbacks.values()) for c in list(sessions.values())
+            ]
+            await asyncio.gather(*(check(c) for c in callbacks))
+            await asyncio.sleep(2.0 if time.monotonic() - started < 60 else 15.0)
 
     async def sweep_tickets(self) -> None:
         """Forget tickets that ended long ago (a Faust timer; a failure is logged, never fatal)."""

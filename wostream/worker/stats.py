@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -29,9 +30,11 @@ class SubscriberStats:
 class Stats:
     by_subscriber: dict[str, SubscriberStats] = field(default_factory=lambda: defaultdict(SubscriberStats))
     routed: int = 0
+    push_partitions: int = 0  # push partitions this worker delivers now
     quarantined: int = 0
     unsupported: int = 0
     recent_quarantine: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=50))
+    observers: list[Callable[[str, float], None]] = field(default_factory=list)  # each push's latency
 
     def quarantine(self, source: str, reason: str) -> None:
         self.quarantined += 1
@@ -43,6 +46,8 @@ class Stats:
         s.delivered += 1
         s.latencies.append(seconds)
         s.last_delivery_at = time.time()
+        for observe in self.observers:
+            observe(base_code, seconds)
 
     def failed(self, base_code: str, reason: str) -> None:
         s = self.by_subscriber[base_code]

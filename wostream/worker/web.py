@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import html
 import time
-from importlib.resources import files
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
 from wostream.worker.metrics import make_registry, render
+from wostream.worker.page import page
 from wostream.worker.runtime import Runtime
 
 
 def subscribers_view(runtime: Runtime) -> list[dict[str, Any]]:
+    """Every subscriber: its cluster-wide figures (from Kafka, the same on every worker) and, as extra detail,
+    this worker's own counters (`delivered`, `failures`, `latencyP99Ms`: the pushes this worker made)."""
     out = []
+    board = runtime.board.statuses
     for base_code, sub in sorted(runtime.directory.subscriptions.items()):
         s = runtime.stats.by_subscriber[base_code]
         p99 = s.percentile(0.99)
+        status = board.get(base_code)
         out.append(
             {
                 "baseCode": base_code,
@@ -26,12 +29,20 @@ def subscribers_view(runtime: Runtime) -> list[dict[str, Any]]:
                 "enabled": sub.enabled,
                 "paused": sub.paused,
                 "online": runtime.directory.online(base_code),
+                "state": status.state if status else "unknown",
+                "backlog": status.backlog if status else None,
+                "oldestWaitingSeconds": None
+                if not status or status.oldest_waiting_s is None
+                else round(status.oldest_waiting_s, 1),
+                "donePerMinute": None
+                if not status or status.per_minute is None
+                else round(status.per_minute, 1),
+                "dead": status.dead if status else s.dead,
+                "retrying": status.retrying if status else s.retrying,
+                "lastError": s.last_error or (status.last_error if status else None),
+                "lastErrorAt": _iso(s.last_error_at),
                 "delivered": s.delivered,
                 "failures": s.failures,
-                "retrying": s.retrying,
-                "dead": s.dead,
-                "lastError": s.last_error,
-                "lastErrorAt": _iso(s.last_error_at),
                 "lastDeliveryAt": _iso(s.last_delivery_at),
                 "latencyP99Ms": None if p99 is None else round(p99 * 1000, 1),
             }
@@ -43,42 +54,20 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-PAGE = (files("wostream.worker") / "index.html").read_text(encoding="utf-8")
-
-
-def _row(s: dict[str, Any]) -> str:
-    state = "paused" if s["paused"] else ("online" if s["online"] else "offline")
-    if not s["enabled"]:
-        state = "disabled"
-    cells = [
-        s["baseCode"],
-        s["name"],
-        f'<span class="{"on" if s["online"] else "off"}">{state}</span>',
-        s["delivered"],
-        s["failures"],
-        s["retrying"],
-        s["dead"],
-        s["latencyP99Ms"] or "",
-        f"{s['lastError'] or ''} {s['lastErrorAt'] or ''}",
-    ]
-    tds = (f"<td>{c if i == 2 else html.escape(str(c))}</td>" for i, c in enumerate(cells))
-    return "<tr>" + "".join(tds) + "</tr>"
-
-
 def install_pages(app: faust.App, runtime: Runtime) -> None:
-    registry = make_registry(runtime.stats, runtime.directory, runtime.lag)
+    registry = make_registry(runtime.stats, runtime.directory, runtime.lag, runtime.board)
 
     @app.page("/")
     class Index(View):
         async def get(self, request: Request) -> Response:
-            page = PAGE.format(
-                status="ready" if runtime.ready.is_set() else "starting",
-                quarantined=runtime.stats.quarantined,
-                config_errors=len(runtime.directory.errors),
-                unsupported=runtime.stats.unsupported,
-                rows="".join(_row(s) for s in subscribers_view(runtime)),
-            )
-            return self.html(page)
+            meta = {
+                "status": "ready" if runtime.ready.is_set() else "starting",
+                "polled_at": runtime.board.polled_at,
+                "quarantined": runtime.stats.quarantined,
+                "config_errors": len(runtime.directory.errors),
+                "unsupported": runtime.stats.unsupported,
+            }
+            return self.html(page(subscribers_view(runtime), dict(runtime.board.history), meta))
 
     @app.page("/metrics")
     class Metrics(View):

@@ -41,10 +41,13 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.delivery = delivery
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        log.info("delivery rebalancing: %d push partitions revoked from this worker", len(revoked))
         await self.delivery.drop_lanes(revoked)
+        self.delivery.stats.push_partitions = len(self.delivery.lanes)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.delivery.add_lanes(assigned)  # in one go: records fetched meanwhile would find no lane
+        self.delivery.stats.push_partitions = len(self.delivery.lanes)
         # one short line per rebalance, however many partitions (operators count rebalances by it)
         log.info("delivery rebalanced: %d push partitions assigned to this worker", len(assigned))
 
