@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # the operator page is checked in a real headless browser, with a CJK font for Chinese names
 WOSTREAM_SETUP_EXTRA="chromium fonts-noto-cjk ${WOSTREAM_SETUP_EXTRA:-}" "$root/scripts/setup.sh"
+"$root/scripts/image.sh"  # the container tier runs the stack from the images
 cd "$root"
 .venv/bin/ruff check wostream tests
 .venv/bin/ruff format --check wostream tests

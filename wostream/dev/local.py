@@ -159,7 +159,7 @@ class LocalStack:
     def start_router(self, index: int = 0, **overrides: str) -> Router:
         ports = self.router_ports[index]
         router = Router(
-            ETC / "glacier2router.properties",
+            self.router_config(),
             self.workdir / f"router{index or ''}.log",
             overrides={
                 "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {ports.client}",
@@ -171,10 +171,26 @@ class LocalStack:
                 **overrides,
             },
             client_port=ports.client,
+            command=self.router_command(f"router{index}"),
         )
         router.start()
         self.routers[index] = router
         return router
+
+    # -- how components run: processes of this machine (a ContainerStack runs them in containers) ---------
+
+    def router_config(self) -> Path:
+        return ETC / "glacier2router.properties"
+
+    def router_command(self, name: str) -> list[str] | None:
+        """glacier2router's command line before its options; None: the machine's own."""
+        return None
+
+    def wostream_command(
+        self, name: str, args: list[str], env: dict[str, str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """The command line and environment that run `wostream ARGS` with `env` (WOSTREAM_* and the like)."""
+        return [*WOSTREAM, *args], {**os.environ, **env}
 
     def worker_properties(self, name: str, index: int) -> Path:
         """The packaged worker.properties with this stack's ports and certificates laid over it."""
@@ -196,7 +212,8 @@ class LocalStack:
             WOSTREAM_WEB_PORT=str(web),
             WOSTREAM_DATADIR=str(self.workdir / name),
         )
-        worker = Managed(name, [*WOSTREAM, "worker"], self.workdir / f"{name}.log", env)
+        args, full = self.wostream_command(name, ["worker"], env)
+        worker = Managed(name, args, self.workdir / f"{name}.log", full)
         worker.start()
         self.workers[name] = worker
         return worker
@@ -233,14 +250,8 @@ class LocalStack:
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """`wostream ARGS` in a child process configured like the workers."""
-        done = subprocess.run(
-            [*WOSTREAM, *args],
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, **self.env(), **(env or {})},
-        )
+        command, full = self.wostream_command("cli", list(args), {**self.env(), **(env or {})})
+        done = subprocess.run(command, input=input, capture_output=True, text=True, timeout=180, env=full)
         if check and done.returncode != 0:
             raise AssertionError(f"wostream {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
         return done
@@ -249,15 +260,14 @@ class LocalStack:
         n = len(self.subscribers)
         out, err = self.workdir / f"sub{n}-{base_code}.jsonl", self.workdir / f"sub{n}-{base_code}.err"
         router = ["--router", self.router_proxy(), "--ca", str(self.certs.ca_file)]
-        args = [*WOSTREAM, "subscriber", "--base-code", base_code, *router, *flags]
+        args, env = self.wostream_command(
+            f"sub{n}",
+            ["subscriber", "--base-code", base_code, *router, *flags],
+            {"WOSTREAM_SUBSCRIBER_SECRET": secret},
+        )
         with open(out, "wb") as o, open(err, "wb") as e:
             proc = subprocess.Popen(
-                args,
-                stdout=o,
-                stderr=e,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                env={**os.environ, "WOSTREAM_SUBSCRIBER_SECRET": secret},
+                args, stdout=o, stderr=e, stdin=subprocess.DEVNULL, start_new_session=True, env=env
             )
         sub = SubscriberProcess(base_code, out, err, proc)
         self.subscribers.append(sub)

@@ -203,15 +203,19 @@ class Router:
     log_path: Path
     overrides: dict[str, str] = field(default_factory=dict)
     client_port: int = 4063
+    command: list[str] | None = None  # how to run glacier2router (default: the machine's; or a container)
     process: Managed | None = field(default=None, init=False)
 
     def start(self, timeout: float = 20.0) -> None:
-        binary = shutil.which("glacier2router")
-        if binary is None:
-            raise StackError(
-                "glacier2router not found: install Debian's zeroc-glacier2 (scripts/setup.sh does)"
-            )
-        args = [binary, f"--Ice.Config={self.config}", *(f"--{k}={v}" for k, v in self.overrides.items())]
+        command = self.command
+        if command is None:
+            binary = shutil.which("glacier2router")
+            if binary is None:
+                raise StackError(
+                    "glacier2router not found: install Debian's zeroc-glacier2 (scripts/setup.sh does)"
+                )
+            command = [binary]
+        args = [*command, f"--Ice.Config={self.config}", *(f"--{k}={v}" for k, v in self.overrides.items())]
         self.process = Managed("glacier2router", args, self.log_path)
         self.process.start()
         wait_port(self.client_port, timeout, self.process.proc, "glacier2router")
