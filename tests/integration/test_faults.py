@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from wostream.dev.history import Tally, latencies, percentile, tally
-from wostream.dev.local import LocalStack, SubscriberProcess, isolated
+from wostream.dev.local import LocalStack, RouterPorts, SubscriberProcess, isolated
 from wostream.dev.stack import Kafka, free_port
 from wostream.dev.workload import as_lines, poll, send_paced, ticket_events
 
@@ -313,3 +313,27 @@ def test_broker_silent_for_30_s_while_subscriptions_change(own_kafka: Kafka, tmp
         assert all(w.alive() for w in stack.workers.values()), "no worker exited"
     finally:
         stack.stop()
+
+
+def test_a_router_of_a_pair_dies_under_load_and_its_subscribers_fail_over(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    """Two routers; subscribers list both (the first while it answers). Killing the first under load: they log
+    in again through the second, and nothing is lost or reordered."""
+    stack.router_ports.append(RouterPorts())
+    stack.extra_env.update(FAST_RETRY)
+    stack.start_router(0)
+    stack.start_router(1)
+    stack.start_worker()
+    stack.wait_ready()
+    apply(stack, tmp_path, SUBSCRIPTIONS)
+    both = [subscribe(stack, "SUBA"), subscribe(stack, "SUBB")]
+
+    def kill_first_router() -> None:
+        stack.routers[0].stop(sig=signal.SIGKILL)
+
+    interrupted("router of a pair killed", stack, both, 40, 400, kill_first_router)
+    assert all("reconnecting" in s.stderr() for s in both), "each subscriber lost its router and came back"
+    assert "a router's connection closed: ending its 2 sessions here" in stack.log(), (
+        "the dead router's sessions"
+    )

@@ -94,3 +94,18 @@ def secret_new() -> None:
     from wostream.core.credentials import new_secret
 
     click.echo(new_secret())
+
+
+@main.group()
+def topics() -> None:
+    """wostream's topics."""
+
+
+@topics.command("ensure")
+def topics_ensure() -> None:
+    """Create what is missing of wostream's own topics and of every subscriber's (partitions and replication
+    from the settings); existing topics are left as they are. What the Kubernetes Job wostream-topics runs."""
+    from wostream.ops.publish import ensure_all_topics
+
+    made = asyncio.run(ensure_all_topics(Settings()))
+    click.echo(f"{made} topics exist")

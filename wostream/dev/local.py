@@ -145,8 +145,10 @@ class LocalStack:
         """The first router (most stacks have one)."""
         return self.routers.get(0)
 
-    def router_proxy(self, index: int = 0) -> str:
-        return f"wostream/router:ssl -h 127.0.0.1 -p {self.router_ports[index].client}"
+    def router_proxy(self, index: int | None = 0) -> str:
+        """One router's proxy, or (None) one with every router's endpoint, in order: a client fails over."""
+        chosen = self.router_ports if index is None else [self.router_ports[index]]
+        return "wostream/router:" + ":".join(f"ssl -h 127.0.0.1 -p {p.client}" for p in chosen)
 
     def env(self, **more: str) -> dict[str, str]:
         return {**settings_env(self.settings), **self.extra_env, **more}
@@ -257,9 +259,10 @@ class LocalStack:
         return done
 
     def subscriber(self, base_code: str, secret: str, *flags: str) -> SubscriberProcess:
+        """A reference subscriber given every router (in order: the first while it answers)."""
         n = len(self.subscribers)
         out, err = self.workdir / f"sub{n}-{base_code}.jsonl", self.workdir / f"sub{n}-{base_code}.err"
-        router = ["--router", self.router_proxy(), "--ca", str(self.certs.ca_file)]
+        router = ["--router", self.router_proxy(None), "--ca", str(self.certs.ca_file)]
         args, env = self.wostream_command(
             f"sub{n}",
             ["subscriber", "--base-code", base_code, *router, *flags],

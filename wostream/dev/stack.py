@@ -220,6 +220,6 @@ class Router:
         self.process.start()
         wait_port(self.client_port, timeout, self.process.proc, "glacier2router")
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> None:
         if self.process is not None:
-            self.process.stop(timeout)
+            self.process.stop(timeout, sig)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,20 @@ Register = Callable[[str, str, str | None], Coroutine[Any, Any, None]]
 MAX_REASON = 200  # characters of a subscriber's PushRefused reason that we keep (logs, pages, dead letters)
 
 
+def ice_init(config: Path) -> Ice.InitializationData:
+    """The property file, with `${VAR}` in values taken from the environment: a pod publishes its own address
+    (`Wostream.PublishedEndpoints=ssl -h ${POD_IP} -p 4065`) from one ConfigMap shared by every pod."""
+    props = Ice.createProperties()
+    props.load(str(config))
+    for key, value in props.getPropertiesForPrefix("").items():
+        expanded = os.path.expandvars(value)
+        if expanded != value:
+            props.setProperty(key, expanded)
+    data = Ice.InitializationData()
+    data.properties = props
+    return data
+
+
 class IceService:
     """The communicator, its adapter, and the push call used by delivery."""
 
@@ -47,7 +62,7 @@ class IceService:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.communicator = communicator = Ice.initialize([f"--Ice.Config={self.config}"])
+        self.communicator = communicator = Ice.initialize(ice_init(self.config))
         routers = communicator.getProperties().getProperty("Wostream.RouterServerEndpoints")
         if not routers:
             raise ValueError(

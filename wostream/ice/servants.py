@@ -9,6 +9,7 @@ checked before it is used or logged, and every refusal is a clear Ice exception,
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import deque
@@ -145,10 +146,44 @@ class CallbackChecks:
 
 
 class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
+    """Creates sessions for a router, and ends them if that router goes away without saying goodbye.
+
+    A router that dies cannot call `Session.destroy`: its sessions would stay counted (and their callbacks
+    registered) forever. Each router holds one connection to this adapter, kept alive by heartbeats
+    (`Ice.ACM.Client.Heartbeat` in its properties), so that connection closing means the router is gone, and
+    with it every session it created here.
+    """
+
     def __init__(self, directory: Directory, register: Register, checks: CallbackChecks) -> None:
         self.directory = directory
         self._register = register
         self._checks = checks
+        self._by_router: dict[str, list[tuple[SubscriberSessionI, Ice.Identity]]] = {}
+        self._lock = threading.Lock()
+
+    def _follow_router(self, current: Ice.Current, session: SubscriberSessionI, ident: Ice.Identity) -> None:
+        if current.con is None:
+            return
+        key = current.con.toString()
+        with self._lock:
+            known = key in self._by_router
+            self._by_router.setdefault(key, []).append((session, ident))
+        if not known:
+            adapter = current.adapter
+            current.con.setCloseCallback(lambda _con: self._router_gone(key, adapter))
+
+    def _router_gone(self, key: str, adapter: Any) -> None:
+        with self._lock:
+            sessions = self._by_router.pop(key, [])
+        if sessions:
+            log.warning("a router's connection closed: ending its %d sessions here", len(sessions))
+        for session, ident in sessions:
+            self._checks.sessions.remove(session.base_code, session.session_id)
+            session.unsubscribe()
+            try:
+                adapter.remove(ident)
+            except Ice.Exception:
+                pass  # already destroyed, or the adapter is going down
 
     def create(self, userId: str, control: Any, current: Ice.Current) -> Any:  # noqa: N802
         if control is None:
@@ -164,6 +199,7 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
             raise Glacier2.CannotCreateSessionException(f"this baseCode already has {limit} sessions")
         ident = Ice.Identity(session.session_id, "wostream-session")
         proxy = current.adapter.add(session, ident)
+        self._follow_router(current, session, ident)
         # the client may call its own session object, and nothing else behind the router
         control.identities().add([ident])
         return SubscriberSessionPrx.uncheckedCast(proxy)

@@ -105,6 +105,20 @@ async def publish_subscriptions(settings: Settings, subs: list[Subscription]) ->
     )
 
 
+async def ensure_all_topics(settings: Settings) -> int:
+    """wostream's own topics, then every published subscriber's; returns how many of them exist now."""
+    specs = core_topics(settings)
+    await ensure_topics(settings, specs)
+    for key, record in (await latest_by_key(settings.kafka, settings.subscriptions_topic)).items():
+        try:
+            sub = subscription_from_record(key, record.value)
+        except ConfigError:
+            continue
+        if sub is not None:
+            specs += subscriber_topics(settings, sub.base_code, sub.partitions)
+    return len({s.name for s in specs} & await ensure_topics(settings, specs))
+
+
 async def remove_subscriptions(settings: Settings, base_codes: list[str]) -> None:
     """A tombstone per baseCode: every worker forgets the subscriber and ends its sessions (topics stay)."""
     await publish_records(
