@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     in_flight_per_partition: int = Field(256, ge=1, description="records held in memory per push partition")
     tickets_in_flight: int = Field(16, ge=1, description="tickets pushed concurrently per push partition")
     commit_interval: float = Field(1.0, gt=0)
-    route_in_flight: int = Field(1000, ge=1, description="raw events routed, not yet confirmed")
+    route_in_flight: int = Field(4000, ge=1, description="raw events routed, not yet confirmed")
     # Below the producer's 1 MiB request limit and the broker's message.max.bytes, with room for framing.
     max_record_bytes: int = Field(1_000_000, ge=10_000, le=1_040_000, description="largest record we write")
     status_interval: float = Field(

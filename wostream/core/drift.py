@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wostream.core.catalogue import enrichment_rules, kind, norm
+from wostream.core.keys import Groups, group, norm_name
 
 MAX_NAMES = 200  # distinct field names kept per changeId and counter; the rest count under OTHER
 MAX_NAME_LENGTH = 100
@@ -50,25 +51,24 @@ class Drift:
         self._kinds: dict[str, _KindCounts] = {}
         self._ours = _filled_by_us()
 
-    def observe(self, change_id: str, body: Mapping[str, Any]) -> None:
-        """Count one body; changeIds outside the catalogue only count as events, under OTHER."""
+    def observe(self, change_id: str, body: Mapping[str, Any], groups: Groups | None = None) -> None:
+        """Count one body; changeIds outside the catalogue only count as events, under OTHER. `groups`: the
+        body's keys as intake grouped them (read once per event)."""
         spec = kind(change_id)
         counts = self._kinds.setdefault(change_id if spec is not None else OTHER, _KindCounts())
         counts.events += 1
         if spec is None:
             return
-        seen: set[str] = set()
-        for key in body:
-            lenient = norm(key)
+        seen = group(body) if groups is None else groups
+        for lenient, spelled in seen.items():
             field = spec.by_norm.get(lenient)
-            if field is None:
-                _bump(counts.unknown, key)
-                continue
-            if key != field.name:
-                _bump(counts.variant, key)
-            seen.add(lenient)
+            for key in spelled:
+                if field is None:
+                    _bump(counts.unknown, key)
+                elif key != field.name:
+                    _bump(counts.variant, key)
         for field in spec.fields:
-            lenient = norm(field.name)
+            lenient = norm_name(field.name)
             if field.required and lenient not in seen and lenient not in self._ours:
                 _bump(counts.missing, field.name)
 

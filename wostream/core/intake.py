@@ -8,13 +8,14 @@ Every failure is a `Rejection` with a one-line reason naming the field; nothing 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import simplejson
 
-from wostream.core.catalogue import change_ids, find_key
+from wostream.core.catalogue import change_ids
+from wostream.core.keys import Keys
 
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # far above any real ticket event; bounds memory and parse time
 MAX_DEPTH = 64  # real bodies nest 3 deep; deeper input is hostile or broken
@@ -31,6 +32,8 @@ class ParsedEvent:
     event_id: str | None = None  # the producer's own id, when it sent one
     occurred_at: str | None = None
     key: str | None = None  # the Kafka key as text, informational: deliveries key by serviceOrderId
+    # the body's keys as read once, for every later step (drift, enrichment, masking) and every copy
+    keys: Keys = field(default_factory=Keys, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,8 @@ def _envelope(raw: bytes) -> dict[str, Any]:
     return value
 
 
-def _change_id(envelope: Mapping[str, Any]) -> str:
-    key = find_key(envelope, "changeId")
+def _change_id(envelope: Mapping[str, Any], keys: Keys) -> str:
+    key = keys.find(envelope, "changeId")
     if key is None:
         raise _Reject("changeId missing")
     value = envelope[key]
@@ -156,8 +159,8 @@ def _change_id(envelope: Mapping[str, Any]) -> str:
     return text
 
 
-def _body(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    key = find_key(envelope, "data")
+def _body(envelope: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
+    key = keys.find(envelope, "data")
     if key is None:
         raise _Reject("data missing")
     value = envelope[key]
@@ -177,18 +180,18 @@ def _body(envelope: Mapping[str, Any]) -> dict[str, Any]:
 NO_DATA_AREA = "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty"
 
 
-def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any]) -> str | None:
+def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any], keys: Keys) -> str | None:
     """The event's own data area, or None: routing then asks the ticket's memory, or quarantines it."""
     for source, name in ((envelope, "dataArea"), (body, "templateCode"), (body, "serviceTypeCode")):
-        key = find_key(source, name)
+        key = keys.find(source, name)
         area = _text_id(source[key]) if key is not None else None
         if area is not None:
             return area
     return None
 
 
-def _service_order_id(body: Mapping[str, Any]) -> str:
-    key = find_key(body, "serviceOrderId")
+def _service_order_id(body: Mapping[str, Any], keys: Keys) -> str:
+    key = keys.find(body, "serviceOrderId")
     if key is None:
         raise _Reject("serviceOrderId missing from data")
     value = body[key]
@@ -202,8 +205,8 @@ def _service_order_id(body: Mapping[str, Any]) -> str:
     return text
 
 
-def _optional_id(source: Mapping[str, Any], name: str) -> str | None:
-    key = find_key(source, name)
+def _optional_id(source: Mapping[str, Any], name: str, keys: Keys) -> str | None:
+    key = keys.find(source, name)
     return None if key is None else _text_id(source[key])
 
 
@@ -221,18 +224,20 @@ def parse_raw(raw: bytes, key: bytes | None = None) -> ParsedEvent | Rejection:
     change_id: str | None = None
     try:
         envelope = _envelope(raw)
-        change_id = _change_id(envelope)
-        body = _body(envelope)
+        keys = Keys()
+        change_id = _change_id(envelope, keys)
+        body = _body(envelope, keys)
         return ParsedEvent(
             change_id=change_id,
-            data_area=_data_area(envelope, body),
-            service_order_id=_service_order_id(body),
+            data_area=_data_area(envelope, body, keys),
+            service_order_id=_service_order_id(body, keys),
             body=body,
-            organ_id=_optional_id(body, "organId"),
-            community_id=_optional_id(body, "communityId"),
-            event_id=_optional_id(envelope, "eventId"),
-            occurred_at=_optional_id(envelope, "occurredAt"),
+            organ_id=_optional_id(body, "organId", keys),
+            community_id=_optional_id(body, "communityId", keys),
+            event_id=_optional_id(envelope, "eventId", keys),
+            occurred_at=_optional_id(envelope, "occurredAt", keys),
             key=_key_text(key),
+            keys=keys,
         )
     except _Reject as exc:
         return Rejection(str(exc), change_id)

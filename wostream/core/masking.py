@@ -16,6 +16,7 @@ from typing import Any
 import simplejson
 
 from wostream.core.catalogue import norm
+from wostream.core.keys import Keys
 
 _SEGMENT = re.compile(r"[^.\[\]]+(\[\])?")
 MAX_JSON_TEXT = 1 << 20  # a string value is looked into as JSON up to this size (bounded by the event anyway)
@@ -53,12 +54,12 @@ def compile_paths(paths: tuple[str, ...]) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def _mask_value(value: Any, path: Path) -> Any:
+def _mask_value(value: Any, path: Path, keys: Keys) -> Any:
     """`value` with `path` removed below it; the same object when nothing was removed."""
     if isinstance(value, dict):
-        return _mask_object(value, path)
+        return _mask_object(value, path, keys)
     if isinstance(value, list):
-        new = [_mask_value(item, path) for item in value]
+        new = [_mask_value(item, path, keys) for item in value]
         return value if all(a is b for a, b in zip(new, value, strict=True)) else new
     if isinstance(value, str):
         return _mask_json_text(value, path)
@@ -77,27 +78,17 @@ def _mask_json_text(text: str, path: Path) -> str:
         return text
     if not isinstance(inner, dict | list):
         return text
-    masked = _mask_value(inner, path)
+    masked = _mask_value(inner, path, Keys())
     if masked is inner:
         return text
     written: str = simplejson.dumps(masked, ensure_ascii=False, use_decimal=True)
     return written
 
 
-def _key_groups(obj: dict[str, Any]) -> dict[str, list[str]]:
-    """Lenient identity -> every key of `obj` spelling it (a body may hold `contactTel` and `contacttel`)."""
-    groups: dict[str, list[str]] = {}
-    for key in obj:
-        if isinstance(key, str):
-            groups.setdefault(norm(key), []).append(key)
-    return groups
-
-
-def _mask_object(
-    obj: dict[str, Any], path: Path, groups: dict[str, list[str]] | None = None
-) -> dict[str, Any]:
+def _mask_object(obj: dict[str, Any], path: Path, keys: Keys) -> dict[str, Any]:
+    """Every key spelling the path's head is followed (a body may hold `contactTel` and `contacttel`)."""
     head, rest = path[0], path[1:]
-    matches = (groups if groups is not None else _key_groups(obj)).get(head)
+    matches: list[str] | None = keys.groups(obj).get(head)
     if not matches:
         return obj
     copy: dict[str, Any] | None = None
@@ -106,19 +97,18 @@ def _mask_object(
             copy = dict(obj) if copy is None else copy
             del copy[key]
             continue
-        new = _mask_value(obj[key], rest)
+        new = _mask_value(obj[key], rest, keys)
         if new is not obj[key]:
             copy = dict(obj) if copy is None else copy
             copy[key] = new
     return obj if copy is None else copy
 
 
-def mask(body: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
-    """A new body without the fields `paths` name; the input is never mutated."""
+def mask(body: dict[str, Any], paths: Sequence[str], keys: Keys | None = None) -> dict[str, Any]:
+    """A new body without the fields `paths` name; the input is never mutated. `keys`: the event's key
+    groups (from intake), shared by every subscriber's copy."""
+    keys = Keys() if keys is None else keys
     out = body
-    groups = _key_groups(body)  # top-level keys are the same for every path until one is removed
     for path in compile_paths(tuple(paths)):
-        new = _mask_object(out, path, groups)
-        if new is not out:
-            out, groups = new, _key_groups(new)
+        out = _mask_object(out, path, keys)
     return dict(out) if out is body else out

@@ -94,9 +94,7 @@ class Ticket:
     data_area: str | None = None
     organ_id: str | None = None
     community_id: str | None = None
-    seq: int = 0  # events routed for this ticket: orders its latest events for a resync
     ended_at: float | None = None  # when its "ended" event was routed
-    touched_at: float = 0.0  # when its last event was routed
 
 
 @dataclass(frozen=True)

@@ -154,9 +154,9 @@ def _copy(
     shared = not idmaps.any_for(sub.base_code)
     data = alike.get(sub.mask) if shared else None
     if data is None:
-        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps)
+        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps, parsed.keys)
         if sub.mask:
-            body = mask(body, sub.mask)
+            body = mask(body, sub.mask, parsed.keys)
         data = envelope(area, parsed.change_id, body)
         if shared:
             alike[sub.mask] = data
@@ -180,7 +180,7 @@ def _observe(drift: Drift | None, parsed: ParsedEvent) -> None:
     if drift is None:
         return
     try:
-        drift.observe(parsed.change_id, parsed.body)
+        drift.observe(parsed.change_id, parsed.body, parsed.keys.groups(parsed.body))
     except Exception:  # metrics must never cost an event
         pass
 

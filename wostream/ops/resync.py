@@ -59,26 +59,30 @@ async def _idmaps(settings: Settings, base_code: str) -> IdMaps:
     return maps
 
 
-async def _tickets(settings: Settings, wanted: set[str] | None, since: float | None) -> dict[str, Ticket]:
+async def _tickets(settings: Settings, wanted: set[str] | None) -> dict[str, Ticket]:
     found: dict[str, Ticket] = {}
     for key, record in (await latest_by_key(settings.kafka, settings.tickets_changelog)).items():
         ticket_id = key.decode("utf-8", "replace")
         ticket = decode_ticket(record.value)
-        if ticket is None or (wanted is not None and ticket_id not in wanted):
-            continue
-        if since is None or ticket.touched_at >= since:
+        if ticket is not None and (wanted is None or ticket_id in wanted):
             found[ticket_id] = ticket
     return found
 
 
-async def _latest(settings: Settings, tickets: Iterable[str]) -> dict[str, list[Latest]]:
+async def _latest(settings: Settings, tickets: Iterable[str], since: float | None) -> dict[str, list[Latest]]:
+    """Each chosen ticket's latest events in the order they were routed (their offsets in the ticket's
+    partition); with `since`, only tickets with an event routed since then."""
     chosen = set(tickets)
     events: dict[str, list[Latest]] = defaultdict(list)
     for key, record in (await latest_by_key(settings.kafka, settings.latest_topic)).items():
-        latest = decode_latest(key, record.value, list(record.headers or ()))
+        latest = decode_latest(key, record.value, list(record.headers or ()), record.offset)
         if latest is not None and latest.ticket_id in chosen:
             events[latest.ticket_id].append(latest)
-    return {ticket: sorted(found, key=lambda e: e.seq) for ticket, found in events.items()}
+    return {
+        ticket: sorted(found, key=lambda e: e.offset)
+        for ticket, found in events.items()
+        if since is None or max(e.at for e in found) >= since
+    }
 
 
 async def resync(
@@ -91,8 +95,10 @@ async def resync(
 ) -> ResyncReport:
     sub = await _subscription(settings, base_code)
     maps = await _idmaps(settings, base_code)
-    known = await _tickets(settings, set(tickets) if tickets else None, since)
-    latest = await _latest(settings, known)
+    known = await _tickets(settings, set(tickets) if tickets else None)
+    latest = await _latest(settings, known, since)
+    if since is not None:
+        known = {ticket_id: known[ticket_id] for ticket_id in latest}
     index = SubscriptionIndex([sub])
     memory = Memory(known.get, now, settings.ticket_ttl)
     report = ResyncReport(tickets=len(known))

@@ -1,9 +1,9 @@
 """Records of ticket memory: the tickets table's values, and the latest event of each kind of each ticket.
 
-A ticket's value is small and fixed in size (its routing keys, counters and times), because Faust writes the
-whole value to the table's changelog on every event of the ticket. The latest events, which resync pushes, go
-to a compacted topic of their own, one record per (ticket, changeId): the topic keeps the latest per key and
-nothing is rewritten.
+A ticket's value is small and fixed in size (its routing keys and when it ended), and written only when one of
+them changes. The latest events, which resync pushes, go to a compacted topic of their own, one record per
+(ticket, changeId), every record of a ticket in the partition of the ticket's id (`latest_partition_key`): the
+offsets of a ticket's records there are the order it was routed in, which is the order resync pushes them in.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ def ticket_value(ticket: Ticket) -> bytes:
         "a": ticket.data_area,
         "o": ticket.organ_id,
         "c": ticket.community_id,
-        "n": ticket.seq,
         "e": ticket.ended_at,
-        "t": ticket.touched_at,
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -40,9 +38,7 @@ def decode_ticket(value: bytes | None) -> Ticket | None:
             _text(doc.get("a")),
             _text(doc.get("o")),
             _text(doc.get("c")),
-            int(doc.get("n") or 0),
             None if doc.get("e") is None else float(doc["e"]),
-            float(doc.get("t") or 0.0),
         )
     except (ValueError, TypeError, AttributeError, RecursionError):
         return None
@@ -61,8 +57,13 @@ def latest_keys(ticket_id: str) -> list[bytes]:
     return [latest_key(ticket_id, change_id) for change_id in CHANGE_IDS]
 
 
-def latest_headers(seq: int, event_id: str, at: float) -> Headers:
-    return [("seq", str(seq).encode()), (EVENT_ID, event_id.encode()), ("at", repr(at).encode())]
+def latest_partition_key(ticket_id: str) -> bytes:
+    """What chooses the partition of every latest-event record of a ticket (and of their tombstones)."""
+    return ticket_id.encode()
+
+
+def latest_headers(event_id: str, at: float) -> Headers:
+    return [(EVENT_ID, event_id.encode()), ("at", repr(at).encode())]
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,21 @@ class Latest:
 
     ticket_id: str
     change_id: str
-    seq: int
     event_id: str
     raw: bytes
+    at: float  # when it was routed
+    offset: int  # a ticket's records are in one partition: this orders them
 
 
-def decode_latest(key: bytes, value: bytes | None, headers: list[tuple[str, bytes]] | None) -> Latest | None:
+def decode_latest(
+    key: bytes, value: bytes | None, headers: list[tuple[str, bytes]] | None, offset: int
+) -> Latest | None:
     """A latest-event record, or None for a tombstone or a record this module could not have written."""
     if value is None:
         return None
     try:
         ticket_id, change_id = key.decode("utf-8").split(SEP, 1)
         meta = text_headers(headers)
-        return Latest(ticket_id, change_id, int(meta["seq"]), meta[EVENT_ID], value)
+        return Latest(ticket_id, change_id, meta[EVENT_ID], value, float(meta.get("at") or 0.0), offset)
     except (ValueError, KeyError, UnicodeDecodeError):
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from wostream.config.settings import Settings
 from wostream.core.models import Copy, RouteResult
 from wostream.records.headers import Headers, push_headers, quarantine_headers
-from wostream.records.tickets import latest_headers, latest_key
+from wostream.records.tickets import latest_headers, latest_key, latest_partition_key
 
 # Framing of one record in a batch (lengths, offsets, timestamps, attributes), estimated on the safe side.
 RECORD_OVERHEAD = 256
@@ -25,6 +25,7 @@ class Write:
     key: bytes | None
     value: bytes
     headers: Headers
+    partition_key: bytes | None = None  # chooses the partition instead of `key` (the producer's partitioner)
 
 
 def record_size(key: bytes | None, value: bytes, headers: Headers) -> int:
@@ -60,7 +61,8 @@ def plan_all(
             settings.latest_topic,
             latest_key(result.ticket_id, result.change_id),
             raw,
-            latest_headers(stored.seq, result.event_id or "", now),
+            latest_headers(result.event_id or "", now),
+            latest_partition_key(result.ticket_id),
         )
         if record_size(latest.key, latest.value, latest.headers) <= limit:
             writes.append(latest)

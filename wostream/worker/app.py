@@ -13,11 +13,22 @@ import faust
 
 from wostream.broker.topics import core_topics, ensure_topics
 from wostream.config.settings import Settings
+from wostream.worker.handoff import Raw
 from wostream.worker.runtime import Runtime
 from wostream.worker.tickets import TicketTable
 from wostream.worker.web import install_pages
 
 log = logging.getLogger(__name__)
+
+CHUNK_EVENTS = 1000  # raw events routed and written together (one batch per topic partition)
+CHUNK_WAIT = 0.002  # seconds an event may wait for others to join its chunk (latency at low rates)
+
+
+def _raw(event: Any) -> Raw:
+    message = event.message
+    return Raw(
+        event, bytes(event.value or b""), message.key, f"{message.topic}:{message.partition}:{message.offset}"
+    )
 
 
 class WostreamApp(faust.App):
@@ -50,6 +61,9 @@ def create_app(settings: Settings | None = None) -> faust.App:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
         producer_acks=-1,
+        # Faust's producer writes the tickets table's changelog: one request per record by default (linger 0)
+        # costs the worker and the broker more than routing the event
+        producer_linger_ms=5,
         # An event is acknowledged only after it is handed on; with the broker away that can take a while,
         # and a rebalance must not wait for it (it is simply not committed, and is routed again).
         stream_wait_empty=False,
@@ -70,12 +84,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
 
         async def route_events(stream: Any) -> None:
-            # acknowledged by the handoff, in order, once each event's records are confirmed by the broker
-            async for event in stream.noack().events():
+            # acknowledged by the handoff, in order, once each chunk's records are confirmed by the broker;
+            # a chunk is what arrived within CHUNK_WAIT, at most CHUNK_EVENTS
+            async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
                 await runtime.ready.wait()
-                message = event.message
-                source = f"{message.topic}:{message.partition}:{message.offset}"
-                await runtime.handoff.submit(event, bytes(event.value or b""), message.key, source, rekey)
+                await runtime.handoff.submit([_raw(event) for event in events], rekey)
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 

@@ -1,14 +1,16 @@
-"""The route agent's body: route one raw event, write its records, acknowledge it once they are on the broker.
+"""The route agent's body: route raw events, write their records, acknowledge each once they are confirmed.
 
-Awaiting the broker for each event before reading the next caps a worker at a few hundred events per second
-(one acks=all round trip each). So writes are pipelined and acknowledgements are not: each event's records are
-sent at once, and a single task acknowledges events strictly in the order they were read, each only after all
-of its records are confirmed. Faust commits what is acknowledged, so a crash re-routes from the first
-unconfirmed event: duplicates, never gaps. The producer is idempotent, so within a partition a later write
-cannot land while an earlier one failed: re-sending a failed event keeps the order.
+The agent hands over events in chunks (what Faust buffered, up to a few hundred). A chunk is routed in read
+order, its records written as one batch per topic partition (`broker.batches`), and the chunk queued; a
+single task confirms chunks strictly in the order they were read and acknowledges their events, each only
+after every record of its chunk is confirmed. Faust commits what is acknowledged, so a crash re-routes from
+the first unconfirmed chunk: duplicates (bounded by `route_in_flight` events), never gaps. The producer is
+idempotent, so within a partition a later write cannot land while an earlier one failed: writing a failed
+chunk again keeps the order.
 
-A write the broker refuses for good (a record too large, an invalid topic) is not retried: the event is
-quarantined with that reason instead, so one record can never hold up every event behind it.
+A write the broker refuses for good (a record too large, an invalid topic) is not retried: the chunk's events
+are written again one by one, and the one whose record is refused is quarantined with that reason instead, so
+one record can never hold up every event behind it.
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from wostream.broker.batches import BatchWriter
 from wostream.broker.errors import permanent
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.drift import Drift
-from wostream.core.models import RouteResult
+from wostream.core.models import RouteResult, Ticket
 from wostream.core.routing import Memory, internal_error, route
 from wostream.records.writes import Write, plan_all, quarantine
 from wostream.worker.stats import Stats
@@ -34,19 +37,35 @@ from wostream.worker.tickets import TicketTable
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 100  # writes queued between two yields to the event loop
+YIELD_EVERY = 32  # events routed between two yields to the event loop (pushes and Ice calls wait meanwhile)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One raw event as the agent read it."""
+
+    event: Any  # the Faust event, acknowledged when its records are confirmed
+    value: bytes
+    key: bytes | None
+    source: str  # topic:partition:offset
 
 
 @dataclass
-class InFlight:
-    event: Any  # the Faust event, acknowledged when its records are confirmed
+class Routed:
+    raw: Raw
     result: RouteResult
     writes: list[Write]
-    raw: bytes
-    key: bytes | None
-    source: str
+
+
+@dataclass
+class Chunk:
+    items: list[Routed]
     futures: list[asyncio.Future[Any]]
-    since: float  # monotonic time it was read
+    since: float = field(default_factory=time.monotonic)  # when it was read
+
+    @property
+    def writes(self) -> list[Write]:
+        return [w for item in self.items for w in item.writes]
 
 
 class Handoff:
@@ -66,90 +85,137 @@ class Handoff:
         self.ensure_topic = ensure_topic
         self.tickets = tickets
         self.producer: AIOKafkaProducer | None = None
-        self._pending: asyncio.Queue[InFlight] = asyncio.Queue(maxsize=settings.route_in_flight)
-        self._head: InFlight | None = None  # the event being confirmed: the oldest not yet handed on
+        self.writer: BatchWriter | None = None
+        self._pending: asyncio.Queue[Chunk] = asyncio.Queue()
+        self._queued = 0  # events in `_pending` and `_head`
+        self._room = asyncio.Event()
+        self._head: Chunk | None = None  # the chunk being confirmed: the oldest not yet handed on
 
     def start(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
+        self.writer = BatchWriter(producer)
 
     def oldest_wait(self) -> float:
         """Seconds the oldest unacknowledged raw event has waited to be handed on (0 when none waits)."""
         head = self._head
         return 0.0 if head is None else time.monotonic() - head.since
 
-    async def submit(
-        self, event: Any, raw: bytes, key: bytes | None, source: str, rekey: bool = False
-    ) -> None:
-        """Route and send; returns once the event is queued for acknowledgement (waits when too many are).
+    async def submit(self, raws: Sequence[Raw], rekey: bool = False) -> None:
+        """Route and write a chunk; returns once it is queued for acknowledgement (waits while
+        `route_in_flight` events are unconfirmed).
 
-        With ticket memory, the ticket's new state is stored at once: the next event of the ticket (read from
-        the same partition, after this one) must see it, whether or not this one's writes are confirmed yet.
+        With ticket memory, each event sees its ticket as the events before it left it (in this chunk too);
+        the table gets a ticket's state once per chunk, and only when the chunk changed it.
         """
+        while self._queued >= self.settings.route_in_flight:
+            self._room.clear()
+            await self._room.wait()
+        changed: dict[str, tuple[Ticket, Any]] = {}  # a ticket's state after this chunk, and its last event
+        items = []
+        for n, raw in enumerate(raws, 1):
+            items.append(self._route(raw, rekey, changed))
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        if self.tickets is not None:
+            for ticket_id, (ticket, event) in changed.items():
+                self.tickets.put(ticket_id, ticket, event)
+        chunk = Chunk(items, [])
+        chunk.futures = await self._send_all(chunk.writes)
+        self._queued += len(items)
+        self._pending.put_nowait(chunk)
+
+    def _route(self, raw: Raw, rekey: bool, changed: dict[str, tuple[Ticket, Any]]) -> Routed:
         now = time.time()
-        memory = None if self.tickets is None else Memory(self.tickets.get, now, self.settings.ticket_ttl)
-        result = route(raw, key, self.directory.index, self.directory.idmaps, self.drift, memory, rekey)
-        if self.tickets is not None and result.ticket is not None and result.ticket_id is not None:
-            self.tickets.put(result.ticket_id, result.ticket)
-        writes = plan_all(self.settings, result, raw, key, source, now)
-        try:
-            futures = await self._send(writes)
-        except Exception as exc:  # could not even queue the writes: confirm them below
-            futures = [_failed(exc)]
-        await self._pending.put(InFlight(event, result, writes, raw, key, source, futures, time.monotonic()))
+        memory = None
+        if self.tickets is not None:
+            table = self.tickets
+
+            def recall(ticket_id: str) -> Ticket | None:
+                found = changed[ticket_id][0] if ticket_id in changed else table.get(ticket_id)
+                seen.append(found)
+                return found
+
+            memory = Memory(recall, now, self.settings.ticket_ttl)
+        seen: list[Ticket | None] = []  # what routing recalled: the ticket is stored only if it changed
+        result = route(
+            raw.value, raw.key, self.directory.index, self.directory.idmaps, self.drift, memory, rekey
+        )
+        if result.ticket is not None and result.ticket_id is not None and seen and result.ticket != seen[0]:
+            changed[result.ticket_id] = (result.ticket, raw.event)
+        return Routed(raw, result, plan_all(self.settings, result, raw.value, raw.key, raw.source, now))
 
     async def acknowledge_in_order(self) -> None:
-        """Runs for the worker's life (supervised): confirms and acknowledges events in the order read."""
+        """Runs for the worker's life (supervised): confirms chunks, acknowledges events in the order read."""
         while True:
-            # after a crash, the event that was being confirmed comes first: it was taken off the queue
-            item = self._head if self._head is not None else await self._pending.get()
-            self._head = item
-            await self._confirm(item)
+            # after a crash, the chunk that was being confirmed comes first: it was taken off the queue
+            chunk = self._head if self._head is not None else await self._pending.get()
+            self._head = chunk
+            await self._confirm(chunk)
             self._head = None
-            item.event.ack()
-            self._count(item)
+            for item in chunk.items:
+                item.raw.event.ack()
+                self._count(item)
+            self._queued -= len(chunk.items)
+            self._room.set()
 
-    async def _confirm(self, item: InFlight) -> None:
-        futures = item.futures
-        while True:  # the event is not acknowledged until it is handed on
+    async def _confirm(self, chunk: Chunk) -> None:
+        while True:  # no event is acknowledged until it is handed on
             try:
-                await asyncio.gather(*futures)
+                await asyncio.gather(*chunk.futures)
                 return
             except Exception as exc:
                 if permanent(exc):
-                    self._give_up(item, exc)
-                else:
-                    log.error("could not hand on event from %s, retrying: %s", item.source, exc)
-                    await asyncio.sleep(1.0)
-            try:
-                futures = await self._send(item.writes)
-            except Exception as exc:
-                futures = [_failed(exc)]
+                    await self._one_by_one(chunk)
+                    return
+                log.error(
+                    "could not hand on %d events from %s on, retrying: %s",
+                    len(chunk.items),
+                    chunk.items[0].raw.source,
+                    exc,
+                )
+                await asyncio.sleep(1.0)
+            chunk.futures = await self._send_all(chunk.writes)
 
-    def _give_up(self, item: InFlight, exc: BaseException) -> None:
+    async def _one_by_one(self, chunk: Chunk) -> None:
+        """A batch was refused for good: find the event whose record it was, write the others."""
+        for item in chunk.items:
+            while True:
+                try:
+                    await asyncio.gather(*await self._send_all(item.writes))
+                    break
+                except Exception as exc:
+                    if permanent(exc):
+                        self._give_up(item, exc)
+                    else:
+                        log.error("could not hand on event from %s, retrying: %s", item.raw.source, exc)
+                        await asyncio.sleep(1.0)
+
+    def _give_up(self, item: Routed, exc: BaseException) -> None:
         """Replace what cannot be written with a quarantine record saying so (copies already written stay)."""
         reason = internal_error(exc, "the broker refused a record of this event for good")
-        log.error("event from %s quarantined: %s", item.source, reason)
+        log.error("event from %s quarantined: %s", item.raw.source, reason)
         reasons = [*item.result.quarantine, reason]
+        raw = item.raw
         item.writes = [
-            quarantine(self.settings, reasons, item.raw, item.key, item.source, item.result.event_id)
+            quarantine(self.settings, reasons, raw.value, raw.key, raw.source, item.result.event_id)
         ]
         item.result = RouteResult(item.result.event_id, item.result.change_id, quarantine=tuple(reasons))
 
-    async def _send(self, writes: list[Write]) -> list[asyncio.Future[Any]]:
-        assert self.producer is not None, "handoff not started"
-        futures = []
-        for n, w in enumerate(writes, 1):
-            await self.ensure_topic(w.topic)
-            futures.append(await self.producer.send(w.topic, key=w.key, value=w.value, headers=w.headers))
-            if n % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # an event for a thousand subscribers must not hold the loop for all
-        return futures
+    async def _send_all(self, writes: list[Write]) -> list[asyncio.Future[Any]]:
+        """Queue the writes in batches; a failure to even queue them comes back as a failed future."""
+        assert self.writer is not None, "handoff not started"
+        try:
+            for topic in {w.topic for w in writes}:
+                await self.ensure_topic(topic)
+            return await self.writer.send(writes)
+        except Exception as exc:
+            return [_failed(exc)]
 
-    def _count(self, item: InFlight) -> None:
+    def _count(self, item: Routed) -> None:
         reasons = [v.decode("utf-8", "replace") for w in item.writes for k, v in w.headers if k == "reason"]
         if reasons:
-            self.stats.quarantine(item.source, reasons[0])
-            log.warning("quarantined event from %s: %s", item.source, reasons[0][:1000])
+            self.stats.quarantine(item.raw.source, reasons[0])
+            log.warning("quarantined event from %s: %s", item.raw.source, reasons[0][:1000])
         if item.result.unsupported:
             self.stats.unsupported += 1
         self.stats.routed += sum(1 for w in item.writes if self.settings.base_code_of(w.topic) is not None)

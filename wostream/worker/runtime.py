@@ -1,7 +1,7 @@
 """Everything a worker runs beside Faust's agent: the config feed, the Ice adapter, delivery, one producer.
 
 A `mode.Service`, started by the Faust app (so `faust -A wostream.app worker` runs it all), stopped with it.
-The route agent's body is `handoff.submit` (see `handoff`).
+The route agent's body is `handoff.submit`, a chunk at a time (see `handoff`).
 """
 
 from __future__ import annotations

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from faust.streams import _current_event  # faust-streaming 0.15.3, pinned: the store reads it
 
+from wostream.broker.batches import partition_for
 from wostream.core.models import Ticket
 from wostream.core.tickets import recall
-from wostream.records.tickets import decode_ticket, latest_keys, ticket_value
+from wostream.records.tickets import decode_ticket, latest_keys, latest_partition_key, ticket_value
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +36,15 @@ class TicketTable:
     def get(self, ticket_id: str) -> Ticket | None:
         return decode_ticket(self.table.get(ticket_id.encode("utf-8")))
 
-    def put(self, ticket_id: str, ticket: Ticket) -> None:
-        self.table[ticket_id.encode("utf-8")] = ticket_value(ticket)
+    def put(self, ticket_id: str, ticket: Ticket, event: Any) -> None:
+        """Store the ticket as of `event` (its last event routed): Faust's RocksDB store files a write under
+        the partition of the *current* event, which outside per-event iteration (the route agent takes
+        chunks) must be said; the ticket's events and its table entry share a partition."""
+        token = _current_event.set(weakref.ref(event))
+        try:
+            self.table[ticket_id.encode("utf-8")] = ticket_value(ticket)
+        finally:
+            _current_event.reset(token)
 
     async def sweep(self, now: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str) -> int:
         """Forget tickets that ended more than `ttl` ago (and their latest events); returns how many."""
@@ -49,8 +59,10 @@ class TicketTable:
             if n % SWEEP_CHUNK == 0:
                 await asyncio.sleep(0)
             self.table.pop(key, None)
-            for latest in latest_keys(key.decode("utf-8", "replace")):
-                await producer.send(latest_topic, key=latest, value=None)
+            ticket_id = key.decode("utf-8", "replace")
+            partition = await partition_for(producer, latest_topic, latest_partition_key(ticket_id))
+            for latest in latest_keys(ticket_id):
+                await producer.send(latest_topic, key=latest, value=None, partition=partition)
         if expired:
             log.info("forgot %d tickets that ended more than %.0f days ago", len(expired), ttl / 86400)
         return len(expired)

@@ -214,7 +214,7 @@ def test_unreadable_event_is_quarantined_with_its_reason() -> None:
 
 def test_drift_is_observed_and_cannot_break_routing() -> None:
     class Broken(Drift):
-        def observe(self, change_id: str, body: Any) -> None:
+        def observe(self, change_id: str, body: Any, groups: Any = None) -> None:
             raise RuntimeError("metrics down")
 
     index = SubscriptionIndex([sub("A")])
@@ -237,10 +237,12 @@ def test_an_internal_error_becomes_a_quarantine_reason(monkeypatch: pytest.Monke
 def test_one_subscribers_failure_does_not_cost_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     real = enrich
 
-    def picky(body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps) -> dict[str, Any]:
+    def picky(
+        body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps, keys: Any = None
+    ) -> dict[str, Any]:
         if base_code == "B":
             raise KeyError("nope")
-        return real(body, change_id, base_code, idmaps)
+        return real(body, change_id, base_code, idmaps, keys)
 
     monkeypatch.setattr(routing, "enrich", picky)
     maps = IdMaps()
