@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import simplejson
@@ -44,6 +44,17 @@ class Rejection:
 
 class _Reject(Exception):
     """Internal short-cut from deep helpers to `parse_raw`; never escapes this module."""
+
+
+def _find(keys: Keys, source: Mapping[str, Any], name: str, where: str = "") -> str | None:
+    """The key spelling a field routing reads; two spellings of it (`data` and `DATA`) are two values for
+    one field, and which one the producer meant is anybody's guess: refused, naming both."""
+    spelled = keys.spellings(source, name)
+    if len(spelled) > 1:
+        raise _Reject(
+            f"{name}{where} is given twice (duplicate keys {_show(spelled[0])} and {_show(spelled[1])})"
+        )
+    return spelled[0] if spelled else None
 
 
 def _type_name(value: object) -> str:
@@ -90,9 +101,26 @@ def _utf8(text: str) -> bool:
     return True
 
 
+def _unique(what: str) -> Any:
+    """An object hook refusing a key given twice in one object: which value a reader keeps is up to the
+    reader (RFC 8259), so an event naming its ticket or kind twice means two different things at once."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise _Reject(f"{what} has a duplicate key: {_show(twice)} appears twice in one object")
+        return obj
+
+    return build
+
+
 def _loads(text: str, what: str) -> Any:
     try:
-        return simplejson.loads(text, use_decimal=True)
+        return simplejson.loads(text, use_decimal=True, object_pairs_hook=_unique(what))
+    except InvalidOperation:  # a number literal Decimal cannot hold (e.g. an exponent of twenty digits)
+        raise _Reject(f"{what} holds a number whose exponent is too large to read") from None
     except RecursionError:
         raise _Reject(f"{what} nests too deeply") from None
     except simplejson.JSONDecodeError as exc:
@@ -131,6 +159,8 @@ def _depth_within(value: Any, text: str, limit: int = MAX_DEPTH) -> bool:
 def _envelope(raw: bytes) -> dict[str, Any]:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise _Reject(f"event is {type(raw).__name__}, not bytes")
+    if not raw:
+        raise _Reject("event is empty (a tombstone or an empty record): nothing to route")
     if len(raw) > MAX_EVENT_BYTES:
         raise _Reject(f"event is {len(raw)} bytes, more than the limit of {MAX_EVENT_BYTES}")
     try:
@@ -147,7 +177,7 @@ def _envelope(raw: bytes) -> dict[str, Any]:
 
 
 def _change_id(envelope: Mapping[str, Any], keys: Keys) -> str:
-    key = keys.find(envelope, "changeId")
+    key = _find(keys, envelope, "changeId")
     if key is None:
         raise _Reject("changeId missing")
     value = envelope[key]
@@ -160,7 +190,7 @@ def _change_id(envelope: Mapping[str, Any], keys: Keys) -> str:
 
 
 def _body(envelope: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
-    key = keys.find(envelope, "data")
+    key = _find(keys, envelope, "data")
     if key is None:
         raise _Reject("data missing")
     value = envelope[key]
@@ -183,15 +213,21 @@ NO_DATA_AREA = "no data area: dataArea, data.templateCode and data.serviceTypeCo
 def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any], keys: Keys) -> str | None:
     """The event's own data area, or None: routing then asks the ticket's memory, or quarantines it."""
     for source, name in ((envelope, "dataArea"), (body, "templateCode"), (body, "serviceTypeCode")):
-        key = keys.find(source, name)
-        area = _text_id(source[key]) if key is not None else None
+        where = "" if source is envelope else " in data"
+        key = _find(keys, source, name, where)
+        value = source[key] if key is not None else None
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise _Reject(f"{name}{where} has type {_type_name(value)}; expected a string")
+        area = _text_id(value)
         if area is not None:
             return area
     return None
 
 
 def _service_order_id(body: Mapping[str, Any], keys: Keys) -> str:
-    key = keys.find(body, "serviceOrderId")
+    key = _find(keys, body, "serviceOrderId", " in data")
     if key is None:
         raise _Reject("serviceOrderId missing from data")
     value = body[key]
@@ -205,8 +241,8 @@ def _service_order_id(body: Mapping[str, Any], keys: Keys) -> str:
     return text
 
 
-def _optional_id(source: Mapping[str, Any], name: str, keys: Keys) -> str | None:
-    key = keys.find(source, name)
+def _optional_id(source: Mapping[str, Any], name: str, keys: Keys, where: str = "") -> str | None:
+    key = _find(keys, source, name, where)
     return None if key is None else _text_id(source[key])
 
 
@@ -232,8 +268,8 @@ def parse_raw(raw: bytes, key: bytes | None = None) -> ParsedEvent | Rejection:
             data_area=_data_area(envelope, body, keys),
             service_order_id=_service_order_id(body, keys),
             body=body,
-            organ_id=_optional_id(body, "organId", keys),
-            community_id=_optional_id(body, "communityId", keys),
+            organ_id=_optional_id(body, "organId", keys, " in data"),
+            community_id=_optional_id(body, "communityId", keys, " in data"),
             event_id=_optional_id(envelope, "eventId", keys),
             occurred_at=_optional_id(envelope, "occurredAt", keys),
             key=_key_text(key),

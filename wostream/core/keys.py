@@ -48,6 +48,10 @@ class Keys:
         self._seen[id(obj)] = (obj, groups)
         return groups
 
+    def spellings(self, obj: Mapping[str, Any], name: str) -> list[str]:
+        """Every key of `obj` spelling `name` leniently, in the object's order."""
+        return self.groups(obj).get(norm_name(name)) or []
+
     def find(self, obj: Mapping[str, Any], name: str) -> str | None:
         """The key of `obj` spelling `name`: the exact spelling if present, else the first lenient match."""
         if name in obj:

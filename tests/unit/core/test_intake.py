@@ -82,7 +82,7 @@ def test_rejection_after_change_id_keeps_it() -> None:
 @pytest.mark.parametrize(
     ("raw_bytes", "expected"),
     [
-        (b"", "event is not valid JSON: Expecting value at char 0"),
+        (b"", "event is empty (a tombstone or an empty record): nothing to route"),
         (b'{"changeId": "1",', "event is not valid JSON"),
         (b"[1, 2]", "event is a JSON array, not an object"),
         (b'"text"', "event is a JSON string, not an object"),
@@ -156,9 +156,9 @@ def test_lenient_key_lookup_in_body_and_envelope() -> None:
     assert (event.organ_id, event.community_id) == ("671024", "7")
 
 
-def test_exact_spelling_wins_over_a_variant() -> None:
-    event = parsed(raw({"serviceorderid": "variant", "serviceOrderId": "exact"}))
-    assert event.service_order_id == "exact"
+def test_a_variant_beside_the_exact_spelling_is_two_values_for_one_field_and_refused() -> None:
+    result = parse_raw(raw({"serviceorderid": "variant", "serviceOrderId": "exact"}))
+    assert isinstance(result, Rejection) and "serviceOrderId in data is given twice" in result.reason
 
 
 def test_scope_ids_may_be_absent_or_unusable() -> None:
@@ -232,3 +232,48 @@ def test_event_id_differs_when_meaning_differs() -> None:
         raw({**base, "serviceOrderId": "2"}),
     ]
     assert len({event_id(parsed(v)) for v in variants}) == len(variants)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (
+            b'{"dataArea":"fwwt","changeId":"1","changeId":"2","data":{"serviceOrderId":"1"}}',
+            'event has a duplicate key: "changeId" appears twice in one object',
+        ),
+        (
+            b'{"dataArea":"fwwt","changeId":"1","data":{"serviceOrderId":"1","serviceOrderId":"2"}}',
+            'event has a duplicate key: "serviceOrderId" appears twice in one object',
+        ),
+        (
+            b'{"dataArea":"fwwt","changeId":"1","data":"{\\"serviceOrderId\\":\\"1\\",\\"a\\":1,\\"a\\":2}"}',
+            'data (a JSON string) has a duplicate key: "a" appears twice in one object',
+        ),
+        (
+            b'{"dataArea":["10008"],"changeId":"1","data":{"serviceOrderId":"1","templateCode":"fwwt"}}',
+            "dataArea has type array; expected a string",
+        ),
+        (
+            b'{"changeId":"1","data":{"serviceOrderId":"1","templateCode":{"a":1}}}',
+            "templateCode in data has type object; expected a string",
+        ),
+        (
+            b'{"dataArea":"fwwt","changeId":"1","data":{"serviceOrderId":"1","x":1e99999999999999999999}}',
+            "event holds a number whose exponent is too large to read",
+        ),
+    ],
+)
+def test_ambiguous_or_unreadable_events_are_rejected_naming_why(raw: bytes, reason: str) -> None:
+    result = parse_raw(raw)
+    assert isinstance(result, Rejection) and result.reason == reason
+
+
+def test_two_spellings_of_a_field_routing_reads_are_refused_naming_both() -> None:
+    raw = b'{"changeId":"1","dataArea":"a","DATAAREA":"b","data":{"serviceOrderId":"1"}}'
+    assert parse_raw(raw) == Rejection(
+        'dataArea is given twice (duplicate keys "dataArea" and "DATAAREA")', "1"
+    )
+    raw = b'{"changeId":"1","dataArea":"a","data":{"serviceOrderId":"1","organid":"2","organId":"3"}}'
+    assert parse_raw(raw) == Rejection(
+        'organId in data is given twice (duplicate keys "organid" and "organId")', "1"
+    )

@@ -21,6 +21,7 @@ SOURCE = "wo.events:0:0"  # where the worker would have read the record (it name
 # Words one of which the quarantine reason must hold: by kind, then by category; else the field's name
 # (the kind's last path component: "wrong-type:data.serviceOrderId" -> "serviceOrderId").
 KIND_WORDS = {
+    "not-json:empty": ("empty",),
     "wrong-type:dataArea-with-fallback": ("dataArea",),
     "big-number:digit-limit": ("digit",),
     "big-number:exponent-overflow": ("number", "exponent"),
