@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from wostream.dev.history import tally
-from wostream.dev.local import LocalStack
+from wostream.dev.local import LocalStack, SubscriberProcess
 from wostream.dev.workload import as_lines, poll, read_topic, ticket_events
 
 pytestmark = pytest.mark.integration
@@ -185,3 +185,61 @@ def test_a_paused_subscription_keeps_its_events_until_resumed(stack: LocalStack,
 def _metric(stack: LocalStack, worker: str, name: str) -> float:
     lines = stack.get_text("/metrics", worker).splitlines()
     return sum(float(line.split()[-1]) for line in lines if line.startswith(name + " "))
+
+
+MIXED = """
+subscribers:
+  - baseCode: BATCHY
+    secret: ${S}
+    dataAreas: [fwwt]
+    changeIds: ["*"]
+    scope: {organIds: ["*"]}
+  - baseCode: PLAIN
+    secret: ${S}
+    dataAreas: [fwwt]
+    changeIds: ["*"]
+    scope: {organIds: ["*"]}
+"""
+
+
+def test_a_batch_subscriber_and_a_plain_one_each_get_every_event_in_order(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    """One BatchSubscriber (refusing its first three messages: each refused batch is retried from its
+    first message), one plain Subscriber: both get all 300 events of 6 tickets in each ticket's order, the
+    first in batches."""
+    stack.extra_env.update({"WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "1"})
+    stack.start_router()
+    stack.start_worker()
+    stack.wait_ready()
+    (tmp_path / "subs.yaml").write_text(MIXED, encoding="utf-8")
+    stack.cli("subscriptions", "apply", str(tmp_path / "subs.yaml"), env={"S": "mixed-secret"})
+    batchy = stack.subscriber("BATCHY", "mixed-secret", "--show-context", "--batch", "--refuse", "3")
+    plain = stack.subscriber("PLAIN", "mixed-secret", "--show-context")
+    batchy.wait_subscribed()
+    plain.wait_subscribed()
+    events = ticket_events(6, 50)
+    stack.cli("send", "-", input=as_lines(events))
+    for sub in (batchy, plain):
+
+        def arrived(s: SubscriberProcess = sub) -> bool:
+            return tally(s.lines(), events).lost == 0
+
+        poll(arrived, 120, f"every event at {sub.base_code}")
+        counted = tally(sub.lines(), events)
+        assert (counted.lost, counted.reordered) == (0, 0), f"{sub.base_code}: {counted}"
+    sizes = [int(x["context"]["batch"]) for x in batchy.lines() if "batch" in x["context"]]
+    assert len(sizes) == len(batchy.lines()), "every message reached the batch subscriber by pushBatch"
+    assert max(sizes) > 1, "several events per call"
+    assert not any("batch" in x["context"] for x in plain.lines()), "the plain subscriber got push calls"
+    refused = [x for x in batchy.lines() if x.get("refused")]
+    assert len(refused) == 3, "the first three messages (the heads of the first batches) were refused"
+    for no in refused:
+        again = [
+            x
+            for x in batchy.lines()
+            if x["context"]["eventId"] == no["context"]["eventId"] and not x.get("refused")
+        ]
+        assert again and int(again[0]["context"]["attempt"]) > int(no["context"]["attempt"]), "retried, later"
+    ids = [x["context"]["eventId"] for x in batchy.lines() if not x.get("refused")]
+    assert len(set(ids)) == len(events), "each message carries its own event id"

@@ -1,7 +1,8 @@
 """Fault scenarios on real processes (slow): `scripts/test.sh -m faults`.
 
 Each prints a one-line tally (events, lost, reordered, duplicates, time to resume), quoted in the
-closing note.
+closing note. Each runs twice: with subscribers taking one event per call (`push`), and as
+`BatchSubscriber`s (`pushBatch`): the same promises must hold either way.
 """
 
 from __future__ import annotations
@@ -57,8 +58,21 @@ def apply(stack: LocalStack, tmp_path: Path, subscriptions: str) -> None:
     poll(lambda: len(stack.get_json("/subscribers")) == wanted, 30, "the subscriptions at the worker")
 
 
+MODES = {"push": (), "batch": ("--batch",)}
+MODE: tuple[str, ...] = ()
+
+
+@pytest.fixture(params=list(MODES), autouse=True)
+def delivery_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every scenario with plain and with batch subscribers (`subscribe` adds the flag)."""
+    global MODE
+    MODE = MODES[request.param]
+    yield str(request.param)
+    MODE = ()
+
+
 def subscribe(stack: LocalStack, base_code: str, *flags: str) -> SubscriberProcess:
-    sub = stack.subscriber(base_code, "s", "--show-context", *flags)
+    sub = stack.subscriber(base_code, "s", "--show-context", *MODE, *flags)
     sub.wait_subscribed()
     return sub
 
@@ -79,7 +93,10 @@ def complete(subs: list[SubscriberProcess], events: list[dict[str, object]], tim
 
 
 def report(name: str, **figures: object) -> None:
-    print(f"\nFAULT {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    print(
+        f"\nFAULT {name} [{'batch' if MODE else 'push'}]: "
+        + ", ".join(f"{k} {v}" for k, v in figures.items())
+    )
 
 
 def interrupted(

@@ -48,6 +48,7 @@ def worker(loglevel: str) -> None:
 @click.option("--delay", type=float, default=0.0, help="Seconds to sleep in each call (a slow system).")
 @click.option("--refuse", type=int, default=0, help="Refuse the first N calls with PushRefused (-1: all).")
 @click.option("--refuse-ticket", help="Refuse every event of this serviceOrderId (a poison ticket).")
+@click.option("--batch", is_flag=True, help="Be a BatchSubscriber: take several events per call, in order.")
 def subscriber(
     base_code: str,
     secret: str | None,
@@ -59,6 +60,7 @@ def subscriber(
     delay: float,
     refuse: int,
     refuse_ticket: str | None,
+    batch: bool,
 ) -> None:
     """The reference third-party client: prints every envelope received as one JSON line.
 
@@ -77,4 +79,6 @@ def subscriber(
         fail(["no secret: set $WOSTREAM_SUBSCRIBER_SECRET, or give --secret-file (or --secret)"])
     overrides = {"Ice.Default.Router": router, "IceSSL.CAs": ca}
     props = {k: v for k, v in overrides.items() if v}
-    sys.exit(run(base_code, secret, config, props, Behaviour(show_context, delay, refuse, refuse_ticket)))
+    sys.exit(
+        run(base_code, secret, config, props, Behaviour(show_context, delay, refuse, refuse_ticket, batch))
+    )

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     retry_max: float = Field(300.0, gt=0)
     in_flight_per_partition: int = Field(256, ge=1, description="records held in memory per push partition")
     tickets_in_flight: int = Field(16, ge=1, description="tickets pushed concurrently per push partition")
+    batches: bool = Field(True, description="push batches to subscribers that implement BatchSubscriber")
+    batch_max: int = Field(200, ge=1, le=10_000, description="messages in one pushBatch")
+    batch_bytes: int = Field(
+        512 * 1024,
+        ge=1024,
+        le=900 * 1024,
+        description="bytes of messages in one pushBatch (one may exceed it)",
+    )
     commit_interval: float = Field(1.0, gt=0)
     route_in_flight: int = Field(4000, ge=1, description="raw events routed, not yet confirmed")
     # Below the producer's 1 MiB request limit and the broker's message.max.bytes, with room for framing.

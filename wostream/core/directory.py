@@ -28,6 +28,7 @@ class Callback:
     session: str
     proxy: str
     registered_at: float
+    batch: bool = False  # a BatchSubscriber: takes `pushBatch`
 
 
 @dataclass(frozen=True)

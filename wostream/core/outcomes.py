@@ -8,7 +8,12 @@ class PushError(Exception):
 
 
 class Refused(PushError):
-    """The subscriber threw PushRefused: it is there, but cannot take the message now. Retried."""
+    """The subscriber threw PushRefused: it is there, but cannot take the message now. Retried. `accepted`:
+    how many leading messages of a batch it applied before refusing (BatchRefused), 0 otherwise."""
+
+    def __init__(self, reason: str, accepted: int = 0) -> None:
+        super().__init__(reason)
+        self.accepted = accepted
 
 
 class Failed(PushError):

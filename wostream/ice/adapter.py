@@ -23,7 +23,7 @@ from wostream.core.directory import Directory
 from wostream.core.logins import LoginThrottle
 from wostream.core.outcomes import Failed, Gone, Refused
 from wostream.ice.callbacks import server_endpoints
-from wostream.ice.contract import PushRefused, SubscriberPrx
+from wostream.ice.contract import BatchRefused, BatchSubscriberPrx, PushRefused, SubscriberPrx
 from wostream.ice.servants import CallbackChecks, PermissionsVerifierI, SessionManagerI
 from wostream.ice.sessions import SessionRegistry
 
@@ -121,6 +121,34 @@ class IceService:
             raise Failed(f"no answer within {timeout_ms} ms") from exc
         except Ice.Exception as exc:
             raise Failed(f"{type(exc).__name__}") from exc
+
+    async def push_batch(
+        self, proxy: str, messages: list[str], context: dict[str, str], timeout_ms: int
+    ) -> None:
+        """One `pushBatch`; returns when every message is acknowledged, raises Refused (with `accepted`) /
+        Gone / Failed otherwise."""
+        prx = BatchSubscriberPrx.uncheckedCast(self._proxy(proxy, timeout_ms))
+        try:
+            await Ice.wrap_future(prx.pushBatchAsync(messages, context))
+        except BatchRefused as exc:
+            accepted = max(0, min(int(exc.accepted), len(messages)))
+            raise Refused(f"refused by subscriber: {str(exc.reason)[:MAX_REASON]}", accepted) from exc
+        except PushRefused as exc:
+            raise Refused(f"refused by subscriber: {str(exc.reason)[:MAX_REASON]}") from exc
+        except Ice.ObjectNotExistException as exc:
+            raise Gone("callback no longer exists") from exc
+        except Ice.InvocationTimeoutException as exc:
+            raise Failed(f"no answer within {timeout_ms} ms") from exc
+        except Ice.Exception as exc:
+            raise Failed(f"{type(exc).__name__}") from exc
+
+    async def takes_batches(self, proxy: str, timeout_ms: int = 2000) -> bool:
+        """Whether a callback is a BatchSubscriber (asked once per registration; no answer: plain pushes)."""
+        prx = self._proxy(proxy, timeout_ms)
+        try:
+            return bool(await Ice.wrap_future(prx.ice_isAAsync(BatchSubscriberPrx.ice_staticId())))
+        except Ice.Exception:
+            return False
 
     async def gone(self, proxy: str, timeout_ms: int = 2000) -> bool:
         """Whether a registered callback's session no longer exists (the router says ObjectNotExist): after

@@ -21,6 +21,9 @@ Ice.loadSlice(f"-I{Ice.getSliceDir()} {SLICE_FILE}")
 from wostream_ice import wostream as wostream_ice  # noqa: E402  (generated above)
 
 PushRefused = wostream_ice.PushRefused
+BatchRefused = wostream_ice.BatchRefused
+BatchSubscriber = wostream_ice.BatchSubscriber
+BatchSubscriberPrx = wostream_ice.BatchSubscriberPrx
 SubscribeRefused = wostream_ice.SubscribeRefused
 Subscriber = wostream_ice.Subscriber
 SubscriberPrx = wostream_ice.SubscriberPrx

@@ -25,8 +25,8 @@ def callback_key(base_code: str, session: str) -> bytes:
     return f"{base_code}{SEP}{session}".encode()
 
 
-def callback_value(proxy: str, registered_at: float) -> bytes:
-    return json.dumps({"proxy": proxy, "registeredAt": registered_at}).encode()
+def callback_value(proxy: str, registered_at: float, batch: bool = False) -> bytes:
+    return json.dumps({"proxy": proxy, "registeredAt": registered_at, "batch": batch}).encode()
 
 
 def decode_callback(key: bytes, value: bytes | None) -> tuple[str, str, Callback | None]:
@@ -36,7 +36,9 @@ def decode_callback(key: bytes, value: bytes | None) -> tuple[str, str, Callback
         return base_code, session, None
     doc = _json(value)
     try:
-        return base_code, session, Callback(base_code, session, str(doc["proxy"]), float(doc["registeredAt"]))
+        batch = doc.get("batch") is True
+        callback = Callback(base_code, session, str(doc["proxy"]), float(doc["registeredAt"]), batch)
+        return base_code, session, callback
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordError(f"callback value: {type(exc).__name__}") from None
 

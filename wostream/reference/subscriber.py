@@ -1,9 +1,10 @@
 """The reference third-party subscriber: what an integrator writes, in ZeroC's Glacier2 callback idiom.
 
 It connects through the router, authenticates with its baseCode and secret, keeps the session alive with
-heartbeats sized from the router's ACM timeout, registers a `Subscriber` callback and prints every envelope
-it receives as one JSON line. When the session is lost (router restart, network) it reconnects with backoff.
-Options for tests and demos make it refuse or slow down, like a misbehaving real system.
+heartbeats sized from the router's ACM timeout, registers a `Subscriber` callback (or, with `batch`, a
+`BatchSubscriber`, which gets several events per call) and prints every envelope it receives as one JSON line.
+When the session is lost (router restart, network) it reconnects with backoff. Options for tests and demos
+make it refuse or slow down, like a misbehaving real system.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import Glacier2
 import Ice
 
 from wostream.ice.contract import (
+    BatchRefused,
+    BatchSubscriber,
     PushRefused,
     Subscriber,
     SubscribeRefused,
@@ -39,16 +42,20 @@ class Behaviour:
     delay: float = 0.0
     refuse: int = 0  # refuse this many calls (-1: all)
     refuse_ticket: str | None = None  # refuse every event of this serviceOrderId (a poison ticket)
+    batch: bool = False  # a BatchSubscriber: several events per call
 
 
-class SubscriberI(Subscriber):  # type: ignore[misc]
+class Receiver:
+    """What this system does with one message, however it arrived (`push`, or one of a `pushBatch`)."""
+
     def __init__(self, behaviour: Behaviour, out: IO[str]) -> None:
         self.behaviour = behaviour
         self.out = out
         self.lock = threading.Lock()
         self.calls = 0
 
-    def push(self, message: str, current: Ice.Current) -> None:
+    def take(self, message: str, context: dict[str, str]) -> None:
+        """Apply one message; raises PushRefused to refuse it."""
         received_at = time.time()
         with self.lock:
             self.calls += 1
@@ -57,7 +64,7 @@ class SubscriberI(Subscriber):  # type: ignore[misc]
             time.sleep(self.behaviour.delay)
         refused = self._refuses(calls, message)
         if self.behaviour.show_context:
-            record = {"context": dict(current.ctx), "receivedAt": received_at, "message": json.loads(message)}
+            record = {"context": context, "receivedAt": received_at, "message": json.loads(message)}
             if refused:
                 record["refused"] = True
             self._write(json.dumps(record, ensure_ascii=False))
@@ -80,11 +87,42 @@ class SubscriberI(Subscriber):  # type: ignore[misc]
             self.out.flush()
 
 
+class SubscriberI(Subscriber):  # type: ignore[misc]
+    """One event per call: `current.ctx` holds its eventId and attempt."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
+
+    def push(self, message: str, current: Ice.Current) -> None:
+        self.receiver.take(message, dict(current.ctx))
+
+
+class BatchSubscriberI(BatchSubscriber):  # type: ignore[misc]
+    """Several events per call, in order; `current.ctx["eventIds"]` is a JSON array of their ids. A refusal
+    of one message acknowledges those before it (BatchRefused.accepted): wostream goes on from there."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
+
+    def push(self, message: str, current: Ice.Current) -> None:
+        self.receiver.take(message, dict(current.ctx))
+
+    def pushBatch(self, messages: list[str], current: Ice.Current) -> None:  # noqa: N802
+        shared = {k: v for k, v in current.ctx.items() if k != "eventIds"}
+        ids = json.loads(current.ctx.get("eventIds", "[]"))
+        for n, message in enumerate(messages):
+            context = {**shared, "eventId": str(ids[n]) if n < len(ids) else "", "batch": str(len(messages))}
+            try:
+                self.receiver.take(message, context)
+            except PushRefused as exc:
+                raise BatchRefused(exc.reason, n) from None
+
+
 def _log(text: str) -> None:
     print(f"[subscriber] {text}", file=sys.stderr, flush=True)
 
 
-def connect_once(communicator: Any, base_code: str, secret: str, servant: SubscriberI) -> Any:
+def connect_once(communicator: Any, base_code: str, secret: str, servant: Any) -> Any:
     """One session: returns the router proxy once the callback is registered."""
     router = Glacier2.RouterPrx.checkedCast(communicator.getDefaultRouter())
     session = SubscriberSessionPrx.uncheckedCast(router.createSession(base_code, secret))
@@ -109,7 +147,8 @@ def run(base_code: str, secret: str, config: str | None, props: dict[str, str], 
     """
     args = [f"--Ice.Config={config}"] if config else []
     args += [f"--{key}={value}" for key, value in props.items()]
-    servant = SubscriberI(behaviour, sys.stdout)
+    receiver = Receiver(behaviour, sys.stdout)
+    servant = BatchSubscriberI(receiver) if behaviour.batch else SubscriberI(receiver)
     with Ice.initialize(args) as communicator:
         delay = 0.5
         while True:

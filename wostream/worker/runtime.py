@@ -78,7 +78,13 @@ class Runtime(Service):
         self.loops.spawn("route acknowledgements", self.handoff.acknowledge_in_order)
         self.ice.start()
         self.delivery = DeliveryEngine(
-            self.settings, self.directory, self._producer, self.ice.push, self.stats, self.loops.watch
+            self.settings,
+            self.directory,
+            self._producer,
+            self.ice.push,
+            self.ice.push_batch,
+            self.stats,
+            self.loops.watch,
         )
         await self.delivery.start()
         self.loops.spawn("delivery", self.delivery.run)
@@ -174,9 +180,10 @@ class Runtime(Service):
 
     async def _register_callback(self, base_code: str, session: str, proxy: str | None) -> None:
         """Publish a (de)registration for every worker; applied locally at once so this worker acts on it."""
+        batch = proxy is not None and self.settings.batches and await self.ice.takes_batches(proxy)
         now = time.time()
-        value = None if proxy is None else callback_value(proxy, now)
+        value = None if proxy is None else callback_value(proxy, now, batch)
         key = callback_key(base_code, session)
         await self.producer.send_and_wait(self.settings.callbacks_topic, key=key, value=value)
-        callback = None if proxy is None else Callback(base_code, session, proxy, now)
+        callback = None if proxy is None else Callback(base_code, session, proxy, now, batch)
         self.directory.put_callback(base_code, session, callback)

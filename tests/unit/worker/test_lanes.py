@@ -69,3 +69,36 @@ def test_breaker_trips_on_failures_and_on_refusals_across_tickets_not_one_poison
     assert not b.failing and b.refused_tickets == set()
     b.observe(Failed("no answer within 1000 ms"), "t5")
     assert b.failing
+
+
+def _rec(offset: int, ticket: str, size: int = 10, resync: bool = False) -> Record:
+    headers = [("resync", b"1")] if resync else []
+    return ConsumerRecord("t", 0, offset, 0, 0, ticket.encode(), b"x" * size, None, 0, size, headers)
+
+
+def test_a_batch_takes_consecutive_records_within_its_bounds() -> None:
+    lane = Lane(TopicPartition("t", 0), "A")
+    lane.queue.extend(_rec(n, f"T{n % 3}") for n in range(10))
+    batch = lane.take_batch(4, 1000)
+    assert [r.offset for r in batch] == [0, 1, 2, 3]
+    assert lane.done == 0 and lane.next_offset == 4
+    lane.finish_batch(batch)
+    assert lane.done == 4
+    assert [r.offset for r in lane.take_batch(100, 25)] == [4, 5], "25 bytes hold two 10-byte records"
+
+
+def test_a_batch_holds_one_record_over_the_byte_bound_and_never_mixes_resync() -> None:
+    lane = Lane(TopicPartition("t", 0), "A")
+    lane.queue.extend(
+        [_rec(0, "T", 5000), _rec(1, "T"), _rec(2, "T", resync=True), _rec(3, "U", resync=True)]
+    )
+    assert [r.offset for r in lane.take_batch(10, 100)] == [0]
+    assert [r.offset for r in lane.take_batch(10, 100)] == [1]
+    assert [r.offset for r in lane.take_batch(10, 100)] == [2, 3]
+
+
+def test_no_batch_while_chains_run_they_came_first() -> None:
+    lane = Lane(TopicPartition("t", 0), "A")
+    lane.queue.extend(_rec(n, "T") for n in range(3))
+    assert lane.take(16) == ("T", True)
+    assert lane.take_batch(10, 1000) == []

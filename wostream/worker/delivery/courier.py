@@ -64,17 +64,17 @@ class Courier:
         ticket = ticket_of(record)
         waiting = admit(ticket, headers, self.directory.parked.get((lane.base_code, ticket)))
         if waiting is not None:
-            await self._dead(lane, record, event_id, waiting, time.time())
+            await self.dead(lane, record, event_id, waiting, time.time())
             return
         memory = self.directory.retries.get((lane.tp.topic, lane.tp.partition, record.offset))
         done, wait = resume(memory, record.offset, event_id, time.time())
         if wait:
-            await self._sleep(lane.base_code, wait)
+            await self.sleep(lane.base_code, wait)
         breaker = self.breakers.setdefault(lane.base_code, Breaker())
         message = (record.value or b"").decode("utf-8", "replace")
         marks = {RESYNC: "1"} if headers.get(RESYNC) == "1" else {}  # a resync says so in the context
         while True:
-            await self._wait_online(lane.base_code)
+            await self.wait_online(lane.base_code)
             if not breaker.failing:
                 done, finished = await self._attempt(lane, record, (message, marks), done, breaker)
             else:
@@ -94,29 +94,29 @@ class Courier:
         started = time.monotonic()
         error = await self._push_call(lane, trying, ticket_of(record), call, callback.proxy)
         breaker.observe(error, ticket_of(record))
-        step = next_step(error, trying, self._policy(lane.base_code), time.time())
+        step = next_step(error, trying, self.policy(lane.base_code), time.time())
         if isinstance(step, Ack):
             self.stats.delivered(lane.base_code, time.monotonic() - started)
             if step.forget:
-                await self._remember(lane, record, None)
+                await self.remember(lane, record, None)
             return trying, True
         if isinstance(step, Offline):
             self.directory.put_callback(lane.base_code, callback.session, None)
-            await self._forget_callback(lane.base_code, callback.session)
+            await self.forget_callback(lane.base_code, callback.session)
             return done, False
         if lane.stopping:  # revoked meanwhile: the partition's new owner retries it
             raise asyncio.CancelledError
         self.stats.failed(lane.base_code, str(error) or type(error).__name__)
         if isinstance(step, Dead):
-            await self._dead(lane, record, trying.event_id, step, trying.first_at)
-            await self._remember(lane, record, None)
+            await self.dead(lane, record, trying.event_id, step, trying.first_at)
+            await self.remember(lane, record, None)
             return trying, True
-        await self._retry_later(lane, record, trying, step)
+        await self.retry_later(lane, record, trying, step)
         return Attempted(trying.offset, trying.event_id, trying.attempts, trying.first_at, True), False
 
-    async def _retry_later(self, lane: Lane, record: Record, trying: Attempted, step: Retry) -> None:
+    async def retry_later(self, lane: Lane, record: Record, trying: Attempted, step: Retry) -> None:
         delay = max(0.0, step.at - time.time())
-        policy = self._policy(lane.base_code)
+        policy = self.policy(lane.base_code)
         log.info(
             "push to %s failed (event %s, attempt %d/%d): %s; retrying in %.1f s",
             lane.base_code,
@@ -126,8 +126,8 @@ class Courier:
             step.state.last_error,
             delay,
         )
-        await self._remember(lane, record, step.state)
-        await self._sleep(lane.base_code, delay)
+        await self.remember(lane, record, step.state)
+        await self.sleep(lane.base_code, delay)
 
     async def _push_call(
         self, lane: Lane, trying: Attempted, ticket: str, call: tuple[str, dict[str, str]], proxy: str
@@ -143,18 +143,18 @@ class Courier:
             lane.pushing.discard(ticket)
         return None
 
-    async def _dead(self, lane: Lane, record: Record, event_id: str, step: Dead, first_at: float) -> None:
+    async def dead(self, lane: Lane, record: Record, event_id: str, step: Dead, first_at: float) -> None:
         source = f"{record.topic}:{record.partition}:{record.offset}"
         dead = DeadLetter(event_id, step.reason, step.attempts, first_at, time.time(), source)
         await self.dead_letters.write(lane.base_code, record, dead, park=step.park)
 
-    async def _wait_online(self, base_code: str) -> None:
+    async def wait_online(self, base_code: str) -> None:
         event = self.online.setdefault(base_code, asyncio.Event())
         if self.directory.online(base_code):
             event.set()
         await event.wait()
 
-    async def _remember(self, lane: Lane, record: Record, state: RetryState | None) -> None:
+    async def remember(self, lane: Lane, record: Record, state: RetryState | None) -> None:
         """Persist a record's schedule (None clears it) so any worker resumes it after a restart."""
         where = (lane.tp.topic, lane.tp.partition, record.offset)
         self.directory.put_retry(where, state)
@@ -164,18 +164,18 @@ class Courier:
         except Exception as exc:  # losing the memory only means a fresh schedule after a restart
             log.warning("could not persist retry state of %s: %s", lane.tp, exc)
 
-    async def _sleep(self, base_code: str, seconds: float) -> None:
+    async def sleep(self, base_code: str, seconds: float) -> None:
         self.stats.retrying(base_code, +1)
         try:
             await asyncio.sleep(seconds)  # cancellable: a revoke never waits for it
         finally:
             self.stats.retrying(base_code, -1)
 
-    def _policy(self, base_code: str) -> RetryPolicy:
+    def policy(self, base_code: str) -> RetryPolicy:
         sub = self.directory.subscriptions.get(base_code)
         return sub.retry if sub is not None and sub.retry is not None else self.default_policy
 
-    async def _forget_callback(self, base_code: str, session: str) -> None:
+    async def forget_callback(self, base_code: str, session: str) -> None:
         """Tell every worker this callback is stale (tombstone), so none keeps pushing into the void."""
         try:
             key = callback_key(base_code, session)

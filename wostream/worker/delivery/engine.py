@@ -26,6 +26,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
+from wostream.worker.delivery.batches import BatchCourier, PushBatch
 from wostream.worker.delivery.courier import Courier, Push
 from wostream.worker.delivery.lanes import Lane
 from wostream.worker.stats import Stats
@@ -59,6 +60,7 @@ class DeliveryEngine:
         directory: Directory,
         producer: AIOKafkaProducer,
         push: Push,
+        push_batch: PushBatch,
         stats: Stats,
         watch: Callable[[str, asyncio.Task[None]], None],
     ) -> None:
@@ -70,6 +72,7 @@ class DeliveryEngine:
         self.lanes: dict[TopicPartition, Lane] = {}
         self.by_code: dict[str, dict[TopicPartition, Lane]] = {}  # a subscriber's lanes, for its changes
         self.courier = Courier(settings, directory, producer, push, stats)
+        self.batches = BatchCourier(self.courier, push_batch)
         self._consumer: AIOKafkaConsumer | None = None
         self._subscribed: frozenset[str] = frozenset()
         self._changed = asyncio.Event()
@@ -235,8 +238,16 @@ class DeliveryEngine:
     # -- one partition -------------------------------------------------------------------------------------
 
     async def _lane_loop(self, lane: Lane) -> None:
-        """Dispatch the partition's records, in offset order, to one chain per ticket."""
+        """Dispatch the partition's records, in offset order: to one chain per ticket, or, for a subscriber
+        that takes batches, as consecutive batches (one in flight; chains already running finish first)."""
         while not lane.stopping:
+            if self._batching(lane.base_code):
+                batch = lane.take_batch(self.settings.batch_max, self.settings.batch_bytes)
+                if batch:
+                    await self.batches.deliver(lane, batch)
+                    lane.finish_batch(batch)
+                    self._sync_pause(lane)
+                    continue
             taken = lane.take(self.settings.tickets_in_flight)
             if taken is None:
                 lane.wake.clear()
@@ -245,6 +256,10 @@ class DeliveryEngine:
             ticket, new = taken
             if new:
                 lane.tasks[ticket] = asyncio.create_task(self._chain_loop(lane, ticket))
+
+    def _batching(self, base_code: str) -> bool:
+        callback = self.directory.callback_for(base_code)
+        return callback is not None and callback.batch
 
     async def _chain_loop(self, lane: Lane, ticket: str) -> None:
         """One ticket's records, one at a time: per-ticket order, retries included."""

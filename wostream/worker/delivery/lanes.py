@@ -17,6 +17,7 @@ from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from wostream.core.outcomes import Failed, PushError, Refused
+from wostream.records.headers import RESYNC
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 REFUSING_TICKETS = 3  # refusals of this many different tickets in a row: the subscriber is failing
@@ -72,6 +73,29 @@ class Lane:
         chain.append(record)
         return ticket, False
 
+    def take_batch(self, max_records: int, max_bytes: int) -> list[Record]:
+        """Dispatch the next consecutive records as one batch (none while chains run: they came first): at
+        most `max_records` and `max_bytes` of values (the first always fits), all resync or all not."""
+        if self.chains or not self.queue:
+            return []
+        batch: list[Record] = []
+        size = 0
+        resync = _resync(self.queue[0])
+        while self.queue and len(batch) < max_records:
+            record = self.queue[0]
+            size += len(record.value or b"")
+            if batch and (size > max_bytes or _resync(record) != resync):
+                break
+            batch.append(self.queue.popleft())
+            self.outstanding[record.offset] = None
+            self.next_offset = record.offset + 1
+        return batch
+
+    def finish_batch(self, batch: list[Record]) -> None:
+        """Every record of the batch is acknowledged or dead-lettered."""
+        for record in batch:
+            del self.outstanding[record.offset]
+
     def finish(self, ticket: str) -> bool:
         """The chain's head is acknowledged or dead-lettered; True when the chain is now empty (and gone)."""
         chain = self.chains[ticket]
@@ -81,6 +105,10 @@ class Lane:
             return False
         del self.chains[ticket]
         return True
+
+
+def _resync(record: Record) -> bool:
+    return (RESYNC, b"1") in (record.headers or ())
 
 
 @dataclass
