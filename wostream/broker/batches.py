@@ -16,6 +16,10 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
+# Fewer records than this for a partition go through `send`: a submitted batch waits until the partition's
+# previous batch has left (up to the linger), which for a trickle of small chunks is all the time there is.
+SMALL = 16
+
 
 class Record(Protocol):
     @property
@@ -53,6 +57,14 @@ class BatchWriter:
             by_partition.setdefault((record.topic, partition), []).append(record)
         futures = []
         for (topic, partition), group in by_partition.items():
+            if len(group) < SMALL:
+                for r in group:
+                    futures.append(
+                        await self.producer.send(
+                            topic, r.value, key=r.key, partition=partition, headers=r.headers
+                        )
+                    )
+                continue
             batch = self.producer.create_batch()
             for record in group:
                 if (

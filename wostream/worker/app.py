@@ -20,15 +20,11 @@ from wostream.worker.web import install_pages
 
 log = logging.getLogger(__name__)
 
-CHUNK_EVENTS = 1000  # raw events routed and written together (one batch per topic partition)
-CHUNK_WAIT = 0.002  # seconds an event may wait for others to join its chunk (latency at low rates)
 
-
-def _raw(event: Any) -> Raw:
+def _raw(event: Any, rekey: bool) -> Raw:
     message = event.message
-    return Raw(
-        event, bytes(event.value or b""), message.key, f"{message.topic}:{message.partition}:{message.offset}"
-    )
+    source = f"{message.topic}:{message.partition}:{message.offset}"
+    return Raw(event, bytes(event.value or b""), message.key, source, rekey)
 
 
 class WostreamApp(faust.App):
@@ -84,11 +80,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
 
         async def route_events(stream: Any) -> None:
-            # acknowledged by the handoff, in order, once each chunk's records are confirmed by the broker;
-            # a chunk is what arrived within CHUNK_WAIT, at most CHUNK_EVENTS
-            async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
+            # offered to the handoff, which routes chunks and acknowledges each event, in order, once its
+            # chunk's records are confirmed by the broker
+            async for event in stream.noack().events():
                 await runtime.ready.wait()
-                await runtime.handoff.submit([_raw(event) for event in events], rekey)
+                await runtime.handoff.offer(_raw(event, rekey))
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 
