@@ -50,14 +50,30 @@ def bench_scale_cmd(subscribers: str) -> None:
         click.echo(line)
 
 
-@bench.command("pipeline")
-@click.argument("events", type=int, default=20_000)
-def bench_pipeline_cmd(events: int) -> None:
-    """Routing through a real worker against a raw aiokafka copy loop on the same broker, same run."""
-    from wostream.dev.bench.pipeline import bench_pipeline
+@bench.command("all")
+@click.option("--smoke", is_flag=True, help="Tiny sizes, one repeat: checks the benchmarks run (CI).")
+@click.option("--repeats", type=click.IntRange(1, 20), default=None, help="Repeats of each (default 3).")
+@click.option("--only", default="P1,P2,P3,P4", show_default=True, help="Benchmarks to run, comma-separated.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-out"), show_default=True
+)
+@click.option("--kafka", default=None, help="Use this running broker instead of starting one.")
+def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka: str | None) -> None:
+    """P1 routing, P2 delivery, P3 latency, P4 crash cost, each beside its same-run baseline; the report
+    and plots go to --out. Exits 1 when a goal is not met."""
+    from wostream.dev.bench.suite import BENCHMARKS, run_all, sized
 
-    for line in bench_pipeline(events):
+    chosen = tuple(b.strip().upper() for b in only.split(",") if b.strip())
+    unknown = [b for b in chosen if b not in BENCHMARKS]
+    if unknown:
+        raise click.UsageError(f"unknown benchmark {', '.join(unknown)}: choose from {', '.join(BENCHMARKS)}")
+    report = run_all(sized(smoke, repeats), out, lambda line: click.echo(line), chosen, kafka)
+    click.echo("")
+    for line in report.lines():
         click.echo(line)
+    click.echo(f"report and plots: {out}")
+    if not smoke and not all(c.met for c in report.comparisons):
+        sys.exit(1)
 
 
 @main.command()

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         description="bytes of messages in one pushBatch (one may exceed it)",
     )
     commit_interval: float = Field(1.0, gt=0)
+    session_timeout: float = Field(
+        6.0,
+        ge=6.0,
+        le=300.0,
+        description="seconds before a silent worker's partitions move to others (the broker's minimum: 6)",
+    )
     route_in_flight: int = Field(4000, ge=1, description="raw events routed, not yet confirmed")
     # Below the producer's 1 MiB request limit and the broker's message.max.bytes, with room for framing.
     max_record_bytes: int = Field(1_000_000, ge=10_000, le=1_040_000, description="largest record we write")

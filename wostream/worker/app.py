@@ -53,9 +53,9 @@ def create_app(settings: Settings | None = None) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         broker_commit_interval=settings.commit_interval,
-        # a killed worker's partitions move to the others after 10 s, not Faust's default 60 s
-        broker_session_timeout=10.0,
-        broker_heartbeat_interval=3.0,
+        # a killed worker's partitions move to the others after a few seconds, not Faust's default 60 s
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.session_timeout / 3,
         producer_acks=-1,
         # Faust's producer writes the tickets table's changelog: one request per record by default (linger 0)
         # costs the worker and the broker more than routing the event

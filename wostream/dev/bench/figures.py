@@ -67,18 +67,53 @@ class Comparison:
         ]
 
 
+@dataclass(frozen=True)
+class Target:
+    """A figure judged against an absolute goal (a latency), the baseline beside it for reference."""
+
+    key: str
+    title: str
+    ours: Side
+    baseline: Side | None
+    goal: float
+    at_most: bool = True
+    notes: tuple[str, ...] = ()
+
+    @property
+    def met(self) -> bool:
+        return self.ours.median <= self.goal if self.at_most else self.ours.median >= self.goal
+
+    def lines(self) -> list[str]:
+        sign = "≤" if self.at_most else "≥"
+        verdict = "met" if self.met else "NOT met"
+        base = [self.baseline.line()] if self.baseline is not None else []
+        return [
+            f"{self.key} {self.title}",
+            self.ours.line(),
+            *base,
+            f"  median {_fmt(self.ours.median)} {self.ours.unit} (goal {sign} {self.goal:g}: {verdict})",
+            *(f"  {note}" for note in self.notes),
+        ]
+
+
 @dataclass
 class Report:
     """Every comparison and free figure of a suite run, printable and saved as JSON for the plots."""
 
-    comparisons: list[Comparison] = field(default_factory=list)
+    comparisons: list[Comparison | Target] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         return [line for c in self.comparisons for line in c.lines()]
 
     def save(self, path: Path) -> None:
-        data = {"comparisons": [asdict(c) | {"ratio": c.ratio} for c in self.comparisons], **self.figures}
+        data = {
+            "comparisons": [
+                asdict(c) | {"met": c.met} | ({"ratio": c.ratio} if isinstance(c, Comparison) else {})
+                for c in self.comparisons
+            ],
+            **self.figures,
+        }
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 

@@ -4,6 +4,10 @@ topic, subscriptions published in-process, and a cheap wait on the records a set
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -18,6 +22,7 @@ from wostream.core.credentials import hash_secret, new_secret
 from wostream.core.models import WILDCARD, Subscription
 from wostream.dev.local import LocalStack, isolated
 from wostream.dev.stack import Kafka, free_port
+from wostream.dev.workload import poll
 from wostream.ops.publish import publish_subscriptions
 
 Keyed = tuple[bytes | None, bytes]  # a record's key and value
@@ -111,3 +116,52 @@ def wait_records(kafka: str, topics: list[str], target: int, timeout: float) -> 
             await consumer.stop()
 
     return asyncio.run(run())
+
+
+class Sink:
+    """A counting subscriber process (`dev/bench/sink.py`) for `codes`, expecting `expect` messages."""
+
+    def __init__(
+        self, stack: LocalStack, codes: list[str], secret: str, expect: int, batch: bool = False
+    ) -> None:
+        self.out = stack.workdir / f"sink-{uuid.uuid4().hex[:6]}.out"
+        command = [
+            sys.executable, "-m", "wostream.dev.bench.sink", "--router", stack.router_proxy(None),
+            "--ca", str(stack.certs.ca_file), "--secret-env", "SINK_SECRET", "--expect", str(expect),
+            *(["--batch"] if batch else []), *codes,
+        ]  # fmt: skip
+        with open(self.out, "wb") as out:
+            self.proc = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "SINK_SECRET": secret}
+            )
+        self.codes = codes
+
+    def lines(self) -> list[str]:
+        return self.out.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def wait_subscribed(self, timeout: float = 60) -> None:
+        want = {f"subscribed {c}" for c in self.codes}
+        poll(lambda: want <= set(self.lines()) or self._dead(), timeout, "the sink's sessions")
+
+    def result(self, timeout: float) -> dict[str, Any]:
+        poll(
+            lambda: any(line.startswith("{") for line in self.lines()) or self._dead(),
+            timeout,
+            "all messages",
+        )
+        found: dict[str, Any] = json.loads(next(line for line in self.lines() if line.startswith("{")))
+        return found
+
+    def _dead(self) -> bool:
+        if self.proc.poll() is not None and not any(line.startswith("{") for line in self.lines()):
+            raise AssertionError(f"the sink exited:\n{self.out.read_text()[-2000:]}")
+        return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)

@@ -151,8 +151,8 @@ def bench_p1(
     on = Side("wostream worker, ticket memory on", tuple(runs["on"]), unit)
     off = Side("wostream worker, ticket memory off", tuple(runs["off"]), unit)
     many = Side("wostream worker, 1 000 subscriptions", tuple(runs["1000"]), unit)
-    cost = Side("cost per event with 1 000 (s/event)", tuple(1 / v for v in runs["1000"]), "")
-    few = Side("cost per event with 10 (s/event)", tuple(1 / v for v in runs["on"]), "")
+    cost = Side("cost per event with 1 000", tuple(1e6 / v for v in runs["1000"]), "µs/event")
+    few = Side("cost per event with 10", tuple(1e6 / v for v in runs["on"]), "µs/event")
     return [
         Comparison(
             "P1",

@@ -90,6 +90,8 @@ class DeliveryEngine:
             metadata_max_age_ms=300_000,
             max_partition_fetch_bytes=1 << 20,
             fetch_max_wait_ms=100,
+            session_timeout_ms=int(self.settings.session_timeout * 1000),
+            heartbeat_interval_ms=int(self.settings.session_timeout * 1000 / 3),
         )
         await self._consumer.start()
         self._follow(self._wanted())
