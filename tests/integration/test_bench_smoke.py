@@ -44,5 +44,6 @@ def test_every_benchmark_runs_at_smoke_size_and_reports_both_sides(
     saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert [c["key"] for c in saved["comparisons"]] == keys
     assert saved["P3"]["latencies_ms"] and saved["P3"]["sweep"][0]["rate"] == SMOKE.sweep[0]
+    assert saved["P3"]["sweep_batch"][0]["rate"] == SMOKE.sweep[0]
     for png in ("throughput.png", "latency-histogram.png", "latency-sweep.png"):
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png

@@ -107,11 +107,13 @@ def as_lines(events: list[dict[str, Any]]) -> str:
     return "\n".join(json.dumps(e, ensure_ascii=False) for e in events)
 
 
-def send_paced(bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float) -> None:
+def send_paced(
+    bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float, linger_ms: int = 0
+) -> None:
     """Send events at `rate` per second, stamping data.sentAt at send time (for end-to-end latency)."""
 
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=linger_ms)
         await producer.start()
         try:
             loop = asyncio.get_running_loop()

@@ -19,7 +19,7 @@ def plot(report: Report, out: Path) -> list[Path]:
     made = [_throughput(report, out)]
     latency = report.figures.get("P3")
     if latency:
-        made += [_histogram(latency["latencies_ms"], out), _sweep(latency["sweep"], out)]
+        made += [_histogram(latency["latencies_ms"], out), _sweep(latency, out)]
     return [p for p in made if p is not None]
 
 
@@ -65,13 +65,16 @@ def _histogram(latencies_ms: list[float], out: Path) -> Path | None:
     return path
 
 
-def _sweep(points: list[dict[str, float]], out: Path) -> Path | None:
-    if not points:
+def _sweep(latency: dict[str, list[dict[str, float]]], out: Path) -> Path | None:
+    if not latency.get("sweep"):
         return None
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    rates = [p["rate"] for p in points]
-    for key, style in (("p50", "o-"), ("p99", "s-"), ("max", "^:")):
-        ax.plot(rates, [p[key] for p in points], style, label=key)
+    for series, colour in (("sweep", "#2b6cb0"), ("sweep_batch", "#dd6b20")):
+        points = latency.get(series) or []
+        rates = [p["rate"] for p in points]
+        mode = "pushBatch" if series == "sweep_batch" else "push"
+        for key, style in (("p50", "o--"), ("p99", "s-")):
+            ax.plot(rates, [p[key] for p in points], style, color=colour, label=f"{mode} {key}")
     ax.axhline(25, color="red", linewidth=0.8, label="goal: p99 ≤ 25 ms")
     ax.set_xlabel("offered events/s (15 s each)")
     ax.set_ylabel("produce → callback, ms")
