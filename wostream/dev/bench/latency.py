@@ -74,7 +74,7 @@ def offered(
 
 
 async def one_hop(kafka: str, rate: float, seconds: float) -> list[float]:
-    """The floor: produce at `rate` (the same linger) and consume (a group-less consumer) on the same broker."""
+    """The floor: produce at `rate` (the same linger), consume (a group-less consumer), same broker."""
     topic = f"bench.hop.{time.monotonic_ns()}"
     await ensure_topics(Settings(kafka=kafka), [TopicSpec(topic, 1)])
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, group_id=None, fetch_max_wait_ms=100)
