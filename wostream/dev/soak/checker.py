@@ -18,6 +18,7 @@ so they are expected by nobody they are undecidable for; `Verdict.undecidable` c
 from __future__ import annotations
 
 import json
+import time
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -311,7 +312,8 @@ def render(verdict: Verdict) -> list[str]:
     lines = [_line(r, width) for r in verdict.reports]
     for resume in verdict.resumes:
         took = "no receipt after it" if resume.seconds is None else f"resumed after {resume.seconds:.1f} s"
-        lines.append(f"fault {resume.name} at {resume.at:.1f}: {took}")
+        when = time.strftime("%H:%M:%S", time.localtime(resume.at)) if resume.at > 1e9 else f"{resume.at:.1f}"
+        lines.append(f"fault {resume.name} at {when}: {took}")
     lines.append(f"undecidable {verdict.undecidable} (quarantined: not expected where undecidable)")
     failures = [f"{r.base_code} {problem}" for r in verdict.reports for problem in r.problems()]
     lines.append("VERDICT: PASS" if verdict.passed else f"VERDICT: FAIL ({', '.join(failures)})")
