@@ -253,6 +253,18 @@ def test_resume_seconds_spans_the_fault_over_every_subscriber_and_ignores_refusa
     ]
 
 
+def test_ticket_wait_is_the_longest_gap_of_one_ticket_across_the_fault_whatever_else_flows() -> None:
+    def at(ticket: str, t: float, refused: bool = False) -> Receipt:
+        return {"eventId": "e", "ticket": ticket, "seq": 0, "attempt": 1, "refused": refused, "receivedAt": t}
+
+    flowing = [at("A", t) for t in (0.0, 1.0, 2.0, 3.0, 4.0)]  # another partition: never stops
+    stalled = [at("B", 0.5), at("B", 1.9, refused=True), at("B", 9.5)]  # its partition stood still
+    runs = [SubscriberRun(flowing, (), LIMIT), SubscriberRun(stalled, (), LIMIT)]
+    (resume, late) = resume_seconds(runs, [("kill", 1.5), ("end", 10.0)])
+    assert (resume.seconds, resume.ticket_wait) == (1.0, 9.0)  # 1.0 -> 2.0 overall; B 0.5 -> 9.5
+    assert (late.seconds, late.ticket_wait) == (None, None)
+
+
 def test_render() -> None:
     runs = {c: SubscriberRun(arrivals(c), (), LIMIT) for c in EXPECTED}
     lines = render(check(SUBSCRIPTIONS, OFFERED, runs, [("broker", 3.5), ("late", 99.0)]))
@@ -261,7 +273,7 @@ def test_render() -> None:
         "dead 0 (unjustified 0) refusals 0  ok"
     )
     assert lines[3:5] == [
-        "fault broker at 3.5: resumed after 1.0 s",
+        "fault broker at 3.5: resumed after 1.0 s, the longest a ticket waited across it 3.0 s",
         "fault late at 99.0: no receipt after it",
     ]
     assert lines[-1] == "VERDICT: PASS" and len(lines) == 7

@@ -21,7 +21,7 @@ import json
 import time
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 ALL = "*"
@@ -123,11 +123,14 @@ class Report:
 
 @dataclass(frozen=True)
 class Resume:
-    """How long deliveries stalled around a fault; `seconds` None = no accepted receipt after it at all."""
+    """How long deliveries stalled around a fault; `seconds` None = no accepted receipt after it at all.
+    `ticket_wait`: the longest gap of one ticket of one subscriber across the fault (the stall of the
+    partitions the fault hit, which deliveries elsewhere hide from `seconds`); None: no ticket spans it."""
 
     name: str
     at: float
     seconds: float | None
+    ticket_wait: float | None = None
 
 
 @dataclass(frozen=True)
@@ -275,8 +278,27 @@ def resume_seconds(runs: Iterable[SubscriberRun], faults: Sequence[tuple[str, fl
     """The stall around each fault: from the last accepted receipt at or before it (or the fault itself, when
     nothing came before) to the first one after it, all subscribers merged. No receipt after it gives None:
     the run ended or never recovered, and `lost` says which; a number there would be invented."""
+    runs = list(runs)
     times = sorted(r["receivedAt"] for run in runs for r in run.received if not r["refused"])
-    return tuple(_resume(times, name, at) for name, at in faults)
+    tickets: list[list[float]] = []
+    for run in runs:
+        by_ticket: dict[str, list[float]] = {}
+        for r in run.received:
+            if not r["refused"]:
+                by_ticket.setdefault(r["ticket"], []).append(r["receivedAt"])
+        tickets.extend(sorted(t) for t in by_ticket.values())
+    return tuple(
+        replace(_resume(times, name, at), ticket_wait=_ticket_wait(tickets, at)) for name, at in faults
+    )
+
+
+def _ticket_wait(tickets: Sequence[Sequence[float]], at: float) -> float | None:
+    gaps = []
+    for times in tickets:
+        after = bisect_right(times, at)
+        if 0 < after < len(times):
+            gaps.append(times[after] - times[after - 1])
+    return max(gaps, default=None)
 
 
 def _resume(times: Sequence[float], name: str, at: float) -> Resume:
@@ -312,6 +334,8 @@ def render(verdict: Verdict) -> list[str]:
     lines = [_line(r, width) for r in verdict.reports]
     for resume in verdict.resumes:
         took = "no receipt after it" if resume.seconds is None else f"resumed after {resume.seconds:.1f} s"
+        if resume.ticket_wait is not None:
+            took += f", the longest a ticket waited across it {resume.ticket_wait:.1f} s"
         when = time.strftime("%H:%M:%S", time.localtime(resume.at)) if resume.at > 1e9 else f"{resume.at:.1f}"
         lines.append(f"fault {resume.name} at {when}: {took}")
     lines.append(f"undecidable {verdict.undecidable} (quarantined: not expected where undecidable)")
