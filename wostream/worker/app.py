@@ -20,6 +20,11 @@ from wostream.worker.web import install_pages
 
 log = logging.getLogger(__name__)
 
+CHUNK_EVENTS = 1000  # raw events routed and written together (one batch per topic partition)
+# seconds an event may wait for others to join its chunk; measured against handing each event to a
+# routing task of its own (P1, 50 000 events): 2 654 and 2 392 events/s against 2 154 and 1 951
+CHUNK_WAIT = 0.002
+
 
 def _raw(event: Any, rekey: bool) -> Raw:
     message = event.message
@@ -80,11 +85,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
 
         async def route_events(stream: Any) -> None:
-            # offered to the handoff, which routes chunks and acknowledges each event, in order, once its
-            # chunk's records are confirmed by the broker
-            async for event in stream.noack().events():
+            # acknowledged by the handoff, in order, once each chunk's records are confirmed by the broker;
+            # a chunk is what arrived within CHUNK_WAIT, at most CHUNK_EVENTS
+            async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
                 await runtime.ready.wait()
-                await runtime.handoff.offer(_raw(event, rekey))
+                await runtime.handoff.submit([_raw(event, rekey) for event in events])
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 

@@ -1,13 +1,12 @@
 """The route agent's body: route raw events, write their records, acknowledge each once they are confirmed.
 
-The agent only offers each event (a deque append); a routing task takes whatever has arrived as one chunk (up
-to `CHUNK_EVENTS`), routes it in read order, writes its records as one batch per topic partition
-(`broker.batches`) and queues the chunk; a single task confirms chunks strictly in the order they were read
-and acknowledges their events, each only after every record of its chunk is confirmed. Faust keeps reading
-while a chunk is routed, so the chunks grow with the load and a trickle waits for nothing. Faust commits what
-is acknowledged, so a crash re-routes from the first unconfirmed chunk: duplicates (bounded by
-`route_in_flight` events), never gaps. The producer is idempotent, so within a partition a later write cannot
-land while an earlier one failed: writing a failed chunk again keeps the order.
+The agent hands over events in chunks (what Faust had buffered, up to `CHUNK_EVENTS` of the app). A chunk is
+routed in read order, its records written as one batch per topic partition (`broker.batches`), and the chunk
+queued; a single task confirms chunks strictly in the order they were read and acknowledges their events,
+each only after every record of its chunk is confirmed. Faust commits what is acknowledged, so a crash
+re-routes from the first unconfirmed chunk: duplicates (bounded by `route_in_flight` events), never gaps.
+The producer is idempotent, so within a partition a later write cannot land while an earlier one failed:
+writing a failed chunk again keeps the order.
 
 A write the broker refuses for good (a record too large, an invalid topic) is not retried: the chunk's events
 are written again one by one, and the one whose record is refused is quarantined with that reason instead, so
@@ -19,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +38,6 @@ from wostream.worker.tickets import TicketTable
 log = logging.getLogger(__name__)
 
 YIELD_EVERY = 32  # events routed between two yields to the event loop (pushes and Ice calls wait meanwhile)
-CHUNK_EVENTS = 1000  # raw events routed and written together at most
 
 
 @dataclass(frozen=True)
@@ -96,8 +93,6 @@ class Handoff:
         self._queued = 0  # events in `_pending` and `_head`
         self._room = asyncio.Event()
         self._head: Chunk | None = None  # the chunk being confirmed: the oldest not yet handed on
-        self._inbox: deque[Raw] = deque()  # offered by the agents, not yet routed
-        self._arrived = asyncio.Event()
 
     def start(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
@@ -108,29 +103,16 @@ class Handoff:
         head = self._head
         return 0.0 if head is None else time.monotonic() - head.since
 
-    async def offer(self, raw: Raw) -> None:
-        """The agents' part: queue one event for routing (waits while `route_in_flight` are unconfirmed)."""
-        while self._queued + len(self._inbox) >= self.settings.route_in_flight:
-            self._room.clear()
-            await self._room.wait()
-        self._inbox.append(raw)
-        self._arrived.set()
-
-    async def route_chunks(self) -> None:
-        """Runs for the worker's life (supervised): routes whatever has arrived, a chunk at a time."""
-        while True:
-            await self._arrived.wait()
-            self._arrived.clear()
-            while self._inbox:
-                chunk = [self._inbox.popleft() for _ in range(min(CHUNK_EVENTS, len(self._inbox)))]
-                await self.submit(chunk)
-
     async def submit(self, raws: Sequence[Raw]) -> None:
-        """Route and write a chunk; returns once it is queued for acknowledgement.
+        """Route and write a chunk; returns once it is queued for acknowledgement (waits while
+        `route_in_flight` events are unconfirmed).
 
         With ticket memory, each event sees its ticket as the events before it left it (in this chunk too);
         the table gets a ticket's state once per chunk, and only when the chunk changed it.
         """
+        while self._queued >= self.settings.route_in_flight:
+            self._room.clear()
+            await self._room.wait()
         changed: dict[str, tuple[Ticket, Any]] = {}  # a ticket's state after this chunk, and its last event
         items = []
         for n, raw in enumerate(raws, 1):

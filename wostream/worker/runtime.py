@@ -75,7 +75,6 @@ class Runtime(Service):
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         self.handoff.start(self._producer)
-        self.loops.spawn("routing", self.handoff.route_chunks)
         self.loops.spawn("route acknowledgements", self.handoff.acknowledge_in_order)
         self.ice.start()
         self.delivery = DeliveryEngine(
