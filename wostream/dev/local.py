@@ -67,7 +67,8 @@ class SubscriberProcess:
         if not self.out.exists():
             return []
         text = self.out.read_text(encoding="utf-8")
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        complete = text[: text.rfind("\n") + 1]  # a line still being written is read next time
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
     def stderr(self) -> str:
         return self.err.read_text(encoding="utf-8") if self.err.exists() else ""
