@@ -162,8 +162,17 @@ def test_the_page_renders_every_subscriber_in_a_real_browser(stack: LocalStack, 
     three_subscribers(stack, tmp_path, ("w1",))
     poll(lambda: by_code(stack.get_json("/subscribers"))["AWAY"]["backlog"] == 12, 60, "AWAY's backlog")
     url = f"{stack.web('w1')}/"
-    dom = chromium(tmp_path, "--dump-dom", url)
-    rows = by_code(stack.get_json("/subscribers"))
+
+    def steady_page() -> tuple[str, dict[str, Any]] | None:
+        """The page and the figures it must show, when they did not change while it was rendered (the
+        figures are refreshed every second while KEEPUP still receives)."""
+        before = by_code(stack.get_json("/subscribers"))
+        dom = chromium(tmp_path, "--dump-dom", url)
+        after = by_code(stack.get_json("/subscribers"))
+        backlogs = {code: row["backlog"] for code, row in before.items()}
+        return (dom, after) if backlogs == {code: row["backlog"] for code, row in after.items()} else None
+
+    dom, rows = poll(steady_page, 60, "the figures to hold still while the page renders", interval=0.5)
     for code, row in rows.items():
         assert f'<tr data-base-code="{code}">' in dom
         assert f'<td class="backlog">{row["backlog"]}</td>' in dom.split(f'data-base-code="{code}"')[1]
