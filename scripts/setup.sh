@@ -33,11 +33,12 @@ site=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths(
 for name in Ice Glacier2 IceBox IceGrid IceMX IcePatch2 IceStorm IcePy.cpython-311-x86_64-linux-gnu.so; do
   ln -sfn "/usr/lib/python3/dist-packages/$name" "$site/$name"
 done
-if ! cmp -s "$root/pyproject.toml" "$root/.venv/.installed-pyproject" 2>/dev/null; then
-  say "installing wostream and its pinned dependencies"
-  "$root/.venv/bin/pip" install -q --disable-pip-version-check -e "$root[test]"
-  cp "$root/pyproject.toml" "$root/.venv/.installed-pyproject"
+wanted=$(cat "$root/pyproject.toml" "$root/workshop/pyproject.toml")
+if [ "$wanted" != "$(cat "$root/.venv/.installed-pyproject" 2>/dev/null)" ]; then
+  say "installing wostream, its pinned dependencies and the workshop (wostream-dev)"
+  "$root/.venv/bin/pip" install -q --disable-pip-version-check -e "$root[test]" -e "$root/workshop"
+  printf '%s' "$wanted" >"$root/.venv/.installed-pyproject"
 fi
 
-"$root/.venv/bin/python" -c "from wostream.dev.stack import kafka_libs; kafka_libs()"
+"$root/.venv/bin/python" -c "from workshop.stack import kafka_libs; kafka_libs()"
 say "ready"

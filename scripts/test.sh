@@ -8,8 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 WOSTREAM_SETUP_EXTRA="chromium fonts-noto-cjk ${WOSTREAM_SETUP_EXTRA:-}" "$root/scripts/setup.sh"
 "$root/scripts/image.sh"  # the container tier runs the stack from the images
 cd "$root"
-.venv/bin/ruff check wostream tests
-.venv/bin/ruff format --check wostream tests
-.venv/bin/mypy wostream tests
+.venv/bin/ruff check wostream workshop tests
+.venv/bin/ruff format --check wostream workshop tests
+.venv/bin/mypy wostream workshop tests
 .venv/bin/lint-imports
 exec .venv/bin/pytest -m "not faults and not scale" "$@"

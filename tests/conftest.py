@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from wostream.dev.stack import Kafka, free_port
+from workshop.stack import Kafka, free_port
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.containers import ContainerStack, assert_images
-from wostream.dev.local import isolated
+from workshop.containers import ContainerStack, assert_images
+from workshop.local import isolated
 
 HERE = Path(__file__).resolve().parent
 

@@ -6,8 +6,9 @@ import json
 import shutil
 import time
 
-from wostream.dev.containers import ContainerStack
-from wostream.dev.workload import EXAMPLES_DIR, example_files, poll
+from workshop.containers import ContainerStack
+from workshop.paths import DEMO
+from workshop.workload import example_files, poll
 
 DEMO_SECRETS = {"HRZDWYWHXT_SECRET": "hrzd-demo-secret", "DEMOB_SECRET": "demob-demo-secret"}
 
@@ -17,7 +18,7 @@ def test_the_walkthrough_runs_from_the_images(containers: ContainerStack) -> Non
     stack.start_router()
     stack.start_worker()
     stack.wait_ready(timeout=120)
-    demo = EXAMPLES_DIR.parent / "demo"
+    demo = DEMO
     for name in ("subscriptions.yaml", "idmaps.csv"):
         shutil.copy(demo / name, stack.workdir / name)
     stack.cli("subscriptions", "apply", str(stack.workdir / "subscriptions.yaml"), env=DEMO_SECRETS)

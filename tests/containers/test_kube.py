@@ -1,4 +1,4 @@
-"""The manifests of k8s/ played by podman (wostream/dev/kube.py says what a machine without a cluster
+"""The manifests of k8s/ played by podman (workshop/kube.py says what a machine without a cluster
 changes): the router and worker they start answer, and a subscriber logs in through that router and gets its
 events."""
 
@@ -9,10 +9,11 @@ import urllib.request
 from pathlib import Path
 
 from tests.containers.test_images import DEMO_SECRETS
-from wostream.dev import kube
-from wostream.dev.containers import ContainerStack, podman
-from wostream.dev.stack import free_port
-from wostream.dev.workload import EXAMPLES_DIR, example_files, poll
+from workshop import kube
+from workshop.containers import ContainerStack, podman
+from workshop.paths import DEMO
+from workshop.stack import free_port
+from workshop.workload import example_files, poll
 
 K8S = Path(__file__).resolve().parents[2] / "k8s"
 
@@ -38,7 +39,7 @@ def test_podman_plays_the_manifests_and_a_subscriber_gets_its_events(containers:
             poll(lambda: _health(f"http://127.0.0.1:{web}/health") == 200, 120, "the played worker's /health")
         except AssertionError as e:
             raise AssertionError(f"{e}\n{kube.logs(stack)}") from None
-        demo = EXAMPLES_DIR.parent / "demo"
+        demo = DEMO
         for name in ("subscriptions.yaml", "idmaps.csv"):
             shutil.copy(demo / name, stack.workdir / name)
         stack.cli("subscriptions", "apply", str(stack.workdir / "subscriptions.yaml"), env=DEMO_SECRETS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.local import LocalStack, isolated
+from workshop.local import LocalStack, isolated
 
 HERE = Path(__file__).resolve().parent
 

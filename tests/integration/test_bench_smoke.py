@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.bench.suite import SMOKE, run_all
+from workshop.bench.suite import SMOKE, run_all
 
 
 @pytest.mark.timeout(900)

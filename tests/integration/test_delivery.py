@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from wostream.dev.history import tally
-from wostream.dev.local import LocalStack, SubscriberProcess
-from wostream.dev.workload import as_lines, poll, read_topic, ticket_events
+from workshop.history import tally
+from workshop.local import LocalStack, SubscriberProcess
+from workshop.workload import as_lines, poll, read_topic, ticket_events
 
 pytestmark = pytest.mark.integration
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from wostream.dev.history import Tally, latencies, percentile, tally
-from wostream.dev.local import LocalStack, RouterPorts, SubscriberProcess, isolated
-from wostream.dev.stack import Kafka, free_port
-from wostream.dev.workload import as_lines, poll, send_paced, ticket_events
+from workshop.history import Tally, latencies, percentile, tally
+from workshop.local import LocalStack, RouterPorts, SubscriberProcess, isolated
+from workshop.stack import Kafka, free_port
+from workshop.workload import as_lines, poll, send_paced, ticket_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

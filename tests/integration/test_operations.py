@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from wostream.dev.local import LocalStack, SubscriberProcess
-from wostream.dev.workload import as_lines, poll, ticket_events
+from workshop.local import LocalStack, SubscriberProcess
+from workshop.workload import as_lines, poll, ticket_events
 
 SUBSCRIPTIONS = """
 subscribers:

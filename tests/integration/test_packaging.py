@@ -1,10 +1,12 @@
-"""The package works installed from a wheel, outside the checkout: data files come with it."""
+"""The package works installed from a wheel, outside the checkout: data files come with it, and nothing of the
+workshop (local stack, benchmarks, soak, Kafka's pom) does."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,9 +20,29 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
+def build_wheel(out: Path) -> Path:
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, ROOT, cwd=out.parent)
+    (wheel,) = out.glob("wostream-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_the_product_and_nothing_of_the_workshop(tmp_path: Path) -> None:
+    names = zipfile.ZipFile(build_wheel(tmp_path / "dist")).namelist()
+    shipped = {n for n in names if not n.startswith("wostream-0.1.0.dist-info/")}
+    assert all(n.startswith("wostream/") for n in shipped), sorted(shipped)
+    assert not [n for n in shipped if n.endswith((".jar", "pom.xml")) or "/dev/" in n or "workshop" in n]
+    source = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "wostream").rglob("*")
+        if p.suffix in {".py", ".ice", ".properties", ".html"} and "__pycache__" not in p.parts
+    }
+    assert source - shipped == set(), "modules missing from the wheel: list them in pyproject.toml"
+    assert "wostream/tables/events.yaml" in shipped
+    assert not [n for n in shipped if n.startswith("wostream/tables/") and n.endswith((".json", ".csv"))]
+
+
 def test_wheel_installs_and_runs_from_outside_the_checkout(tmp_path: Path) -> None:
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", ROOT, cwd=tmp_path)
-    (wheel,) = (tmp_path / "dist").glob("wostream-*.whl")
+    wheel = build_wheel(tmp_path / "dist")
     run("/usr/bin/python3", "-m", "venv", tmp_path / "venv", cwd=tmp_path)
     python = tmp_path / "venv" / "bin" / "python"
     site = run(

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.integration.test_ticket_memory import BY_TICKET, SECRET, entitled, received, up
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import poll, produce, step_handled, ticket_lifecycle
+from workshop.local import LocalStack
+from workshop.workload import poll, produce, step_handled, ticket_lifecycle
 
 # the latest event of each kind of a lifecycle (kinds 6, 5 and 2 come twice; 8 is never pushed), in its order
 LATEST = [0, 4, 5, 6, 7, 8, 9, 11, 12]

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import EXAMPLES_DIR, poll
+from workshop.local import LocalStack
+from workshop.paths import EXAMPLES
+from workshop.workload import poll
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ SCOPED,employee,94781,THEIR-EMPLOYEE
 
 
 def example(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
     return loaded
 
 

@@ -1,5 +1,5 @@
-"""The soak and the bad-input volume run at CI's size: the same code `wostream soak` runs at 100 000 events
-and 10 000 bad records (their figures are in BENCHMARKS.md), small enough to run on every change."""
+"""The soak and the bad-input volume run at CI's size: the same code `wostream-dev soak` runs at 100 000
+events and 10 000 bad records (their figures are in BENCHMARKS.md), small enough to run on every change."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.soak.checker import render
-from wostream.dev.soak.run import SMOKE, Soak
-from wostream.dev.soak.volume import volume_run
+from workshop.soak.checker import render
+from workshop.soak.run import SMOKE, Soak
+from workshop.soak.volume import volume_run
 
 
 @pytest.mark.timeout(900)

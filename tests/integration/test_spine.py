@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import example_files, poll, read_topic, step_handled
+from workshop.local import LocalStack
+from workshop.workload import example_files, poll, read_topic, step_handled
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,7 @@ def follow_up(service_order_id: str, data_area: str, organ: str) -> dict[str, An
 
 
 def test_examples_reach_exactly_the_entitled_subscriber(stack: LocalStack, tmp_path: Path) -> None:
-    assert len(EXAMPLES) >= 10, "the repaired examples of the original document are in wostream/dev/examples"
+    assert len(EXAMPLES) >= 10, "the repaired examples of the original document are in tables/examples"
     stack.start_router()
     stack.start_worker()
     stack.wait_ready()

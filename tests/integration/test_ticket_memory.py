@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from wostream.dev.local import LocalStack, SubscriberProcess
-from wostream.dev.workload import poll, produce, ticket_lifecycle
+from workshop.local import LocalStack, SubscriberProcess
+from workshop.workload import poll, produce, ticket_lifecycle
 
 COMMUNITY = "139912543382896"
 SUBSCRIPTION = f"""

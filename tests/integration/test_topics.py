@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from workshop.local import LocalStack
 from wostream.broker.reading import partitions
-from wostream.dev.local import LocalStack
 
 SUBSCRIPTIONS = """
 subscribers:

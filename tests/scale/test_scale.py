@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.local import LocalStack, isolated
-from wostream.dev.scale import Figures, run
+from workshop.local import LocalStack, isolated
+from workshop.scale import Figures, run
 
 pytestmark = pytest.mark.integration
 

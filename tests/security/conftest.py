@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wostream.dev.local import LocalStack, isolated
-from wostream.dev.workload import poll
+from workshop.local import LocalStack, isolated
+from workshop.workload import poll
 
 HERE = Path(__file__).resolve().parent
 SECRETS = {"A_SECRET": "a-secret-value-for-tests", "B_SECRET": "b-secret-value-for-tests"}

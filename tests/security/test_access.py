@@ -13,9 +13,9 @@ import pytest
 
 from tests.security.attack import Client, Listener, Recorder, Relay, wait_for
 from tests.security.conftest import SECRETS
-from wostream.dev.certs import make_certs
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import as_lines, step_handled
+from workshop.certs import make_certs
+from workshop.local import LocalStack
+from workshop.workload import as_lines, step_handled
 from wostream.ice.contract import SubscribeRefused, SubscriberPrx
 
 

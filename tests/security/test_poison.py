@@ -10,8 +10,8 @@ from aiokafka import AIOKafkaProducer
 
 from tests.security.attack import Client, Recorder, wait_for
 from tests.security.conftest import SECRETS
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import read_topic, step_handled
+from workshop.local import LocalStack
+from workshop.workload import read_topic, step_handled
 
 
 def produce(stack: LocalStack, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:

@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.security.attack import Client, Recorder, wait_for
 from tests.security.conftest import SECRETS, SUBSCRIPTIONS
-from wostream.dev.local import LocalStack
-from wostream.dev.workload import as_lines, step_handled
+from workshop.local import LocalStack
+from workshop.workload import as_lines, step_handled
 
 
 def online(stack: LocalStack, code: str) -> bool:

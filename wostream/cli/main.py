@@ -1,7 +1,7 @@
 """The `wostream` command group: parse, configure logging, call library code, return an exit code.
 
-Each command lives in the module of its concern (`config`, `events`, `processes`, `dev`) and imports its
-library code lazily, so `wostream --help` stays fast and a worker-only install never imports the dev tools.
+Each command lives in the module of its concern (`config`, `events`, `processes`) and imports its library
+code lazily, so `wostream --help` stays fast. The workshop's commands (`wostream-dev`) live beside it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def fail(errors: Iterable[str], code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-class _Group(click.Group):
+class CommandGroup(click.Group):
     """Turns what goes wrong with the outside world into one clear line and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
@@ -40,10 +40,14 @@ class _Group(click.Group):
             fail([f"{type(exc).__name__}: {exc}"], EXIT_FAILED)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """wostream: pushes work-order events from Kafka to subscribed systems over Ice/Glacier2."""
+    configure_logging(verbose)
+
+
+def configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

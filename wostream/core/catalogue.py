@@ -19,7 +19,7 @@ import yaml
 
 from wostream.core.models import IdKind
 
-CATALOGUE_FILE = files("wostream.core") / "events.yaml"
+CATALOGUE_FILE = files("wostream.tables") / "events.yaml"
 
 
 def norm(name: str) -> str:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from wostream.cli import main
 
-DEMO = Path(__file__).resolve().parents[3] / "wostream" / "dev" / "demo"
+DEMO = Path(__file__).resolve().parents[3] / "tables" / "demo"
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def runner() -> CliRunner:
 def test_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("worker", "subscriptions", "idmap", "send", "subscriber", "replay", "up", "bench"):
+    for command in ("worker", "subscriptions", "idmap", "send", "subscriber", "replay", "status", "resync"):
         assert f"\n  {command} " in result.output
 
 
@@ -64,11 +64,7 @@ def test_send_refuses_lines_that_are_not_json_unless_raw(runner: CliRunner) -> N
     assert result.stderr.rstrip().endswith("(use --raw to send it anyway)")
 
 
-def test_bench_routing_prints_both_cases_and_the_ratio(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["bench", "routing", "--seconds", "0.05"])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0].startswith("routing,     10 subscriptions: ") and "events/s" in lines[0]
-    assert lines[1].startswith("routing,   1000 subscriptions: ")
-    assert lines[2].startswith("routing, 1000 + ticket memory: ")
-    assert lines[3].startswith("ratio 1000/10 subscriptions ") and lines[4].startswith("ratio memory on/off ")
+def test_the_workshop_commands_are_not_the_products(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--help"])
+    for command in ("up", "bench", "soak"):
+        assert f"\n  {command} " not in result.output

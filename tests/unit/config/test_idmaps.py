@@ -20,7 +20,7 @@ from wostream.config.idmaps import (
 )
 from wostream.core.models import IdKind
 
-DEMO = Path(__file__).resolve().parents[3] / "wostream" / "dev" / "demo"
+DEMO = Path(__file__).resolve().parents[3] / "tables" / "demo"
 HRZ = "HRZDWYWHXT"
 EXPECTED_EXAMPLE = [
     IdMapEntry(HRZ, IdKind.COMMUNITY, "139912543382896", "HW-HAIWEN-01"),

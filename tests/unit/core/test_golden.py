@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import simplejson
 
+from workshop.paths import EXAMPLES as EXAMPLES_DIR
+from workshop.workload import example_files
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
-from wostream.dev.workload import EXAMPLES_DIR, example_files
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = example_files()

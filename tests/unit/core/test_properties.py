@@ -13,10 +13,10 @@ import simplejson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from workshop.workload import example_files
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
-from wostream.dev.workload import example_files
 
 SETTINGS = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workshop.paths import DEMO
 from wostream.config.errors import ConfigError
 from wostream.config.subscriptions import parse_subscriptions, public_view
 from wostream.core.credentials import hash_secret
 from wostream.core.models import RetryPolicy, Subscription
 from wostream.records.config import subscription_from_record, subscription_to_record
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "wostream" / "dev" / "demo" / "subscriptions.yaml"
+EXAMPLE = DEMO / "subscriptions.yaml"
 SECRET = "s3cret-HRZ-value"
 ENV = {"HRZDWYWHXT_SECRET": SECRET, "DEMOB_SECRET": "demo-b-secret"}
 HASH = hash_secret("already-hashed", iterations=1000)

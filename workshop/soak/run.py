@@ -1,0 +1,264 @@
+"""`wostream-dev soak`: many tickets through two workers and two routers while faults overlap, then a verdict.
+
+A population of reference subscribers, each a kind operators meet: steady, slow, one that refuses its first
+pushes and recovers, one that disconnects and reconnects, one that is offline for half the run, one that
+takes batches. Raw events (whole ticket lives, the seed's examples as bodies) are offered at a steady rate
+while the schedule of `faults.py` runs; then the soak waits until every subscriber has caught up and hands
+the whole history to `checker.check`, which knows nothing of the routing code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiokafka import AIOKafkaProducer
+
+from workshop.local import LocalStack, RouterPorts, SubscriberProcess, isolated
+from workshop.soak.checker import SubscriberRun, Verdict, check
+from workshop.soak.faults import Schedule, schedule
+from workshop.soak.receipts import dead_letters, receipts
+from workshop.stack import Kafka, free_port
+from workshop.workload import LIFECYCLE, poll, ticket_lifecycle
+from wostream.core.credentials import new_secret
+
+ORGANS = ("671024", "671025", "671026", "671027")
+COMMUNITY = "139912543382896"  # ticket_lifecycle's: only each ticket's creating event names it
+ATTEMPTS = 100
+FAST_RETRY = {
+    "WOSTREAM_RETRY_ATTEMPTS": str(ATTEMPTS),
+    "WOSTREAM_RETRY_INITIAL": "0.2",
+    "WOSTREAM_RETRY_MAX": "2",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A subscriber of the population: its subscription entry and how its process behaves."""
+
+    base_code: str
+    flags: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ("*",)
+    organs: tuple[str, ...] = ("*",)
+    communities: tuple[str, ...] = ()
+    late: bool = False  # offline until half the events are offered
+    flaky: bool = False  # the one the disconnects hit
+
+    def entry(self) -> dict[str, Any]:
+        scope: dict[str, list[str]] = {"organIds": list(self.organs)}
+        if self.communities:
+            scope["communityIds"] = list(self.communities)
+        return {
+            "baseCode": self.base_code,
+            "name": self.base_code,
+            "secret": "${SOAK_SECRET}",
+            "dataAreas": ["fwwt"],
+            "changeIds": list(self.kinds),
+            "scope": scope,
+        }
+
+
+POPULATION = (
+    Kind("STEADY"),
+    Kind("SLOW", ("--delay", "0.002")),  # ~500 calls/s: behind while 700/s are offered
+    Kind("REFUSER", ("--refuse", "60"), organs=(), communities=(COMMUNITY,)),
+    Kind("FLAKY", kinds=("1", "2", "3", "4", "5"), organs=ORGANS[:2], flaky=True),
+    Kind("LATE", organs=(ORGANS[2],), late=True),
+    Kind("BATCH", ("--batch",)),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    events: int = 100_000
+    rate: float = 700.0
+    worker_kills: int = 3
+    disconnects: int = 5
+    router_restarts: int = 1
+    broker_restarts: int = 1
+    catch_up: float = 1200.0  # seconds to wait for every subscriber after the last event is offered
+
+
+SMOKE = Plan(events=2_600, rate=200.0, worker_kills=1, disconnects=2, catch_up=300.0)
+
+
+def offered_events(n: int) -> list[dict[str, Any]]:
+    """Whole ticket lives, 200 tickets under way at once, cut at `n` events."""
+    tickets = -(-n // len(LIFECYCLE))
+    out: list[dict[str, Any]] = []
+    for start in range(0, tickets, 200):
+        block = range(start, min(tickets, start + 200))
+        lives = {t: ticket_lifecycle(f"S{t}", organ=ORGANS[t % len(ORGANS)]) for t in block}
+        for step in range(len(LIFECYCLE)):
+            out.extend(lives[t][step] for t in block)
+    return out[:n]
+
+
+@dataclass
+class Offer:
+    """Sends at a steady rate in its own thread; `confirmed` holds what the broker took (acks=all)."""
+
+    kafka: str
+    topic: str
+    events: list[dict[str, Any]]
+    rate: float
+    confirmed: list[dict[str, Any]] = field(default_factory=list)
+    failed: int = 0
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="soak offer", daemon=True)
+        thread.start()
+        return thread
+
+    async def _run(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
+            request_timeout_ms=120_000,
+        )  # fmt: skip
+        await producer.start()
+        try:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            sent: list[tuple[dict[str, Any], asyncio.Future[Any]]] = []
+            for n, event in enumerate(self.events):
+                delay = start + n / self.rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                key = event["data"]["serviceOrderId"].encode()
+                try:
+                    value = json.dumps(event, ensure_ascii=False).encode()
+                    sent.append((event, await producer.send(self.topic, value, key=key)))
+                except Exception:  # the broker is away longer than the producer waits: not offered
+                    self.failed += 1
+            for event, future in sent:
+                try:
+                    await future
+                    self.confirmed.append(event)
+                except Exception:
+                    self.failed += 1
+        finally:
+            await producer.stop()
+
+
+@dataclass
+class Soak:
+    plan: Plan
+    workdir: Path
+    say: Callable[[str], None]
+    secret: str = field(default_factory=new_secret)
+    processes: dict[str, list[SubscriberProcess]] = field(default_factory=dict)
+
+    def run(self) -> tuple[Verdict, dict[str, Any]]:
+        kafka = Kafka(self.workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
+        kafka.start()
+        stack = LocalStack(isolated(kafka.bootstrap, "soak"), self.workdir)
+        stack.router_ports.append(RouterPorts())
+        stack.extra_env.update(FAST_RETRY)
+        try:
+            return self._run(kafka, stack)
+        finally:
+            stack.stop()
+            kafka.stop()
+
+    def _run(self, kafka: Kafka, stack: LocalStack) -> tuple[Verdict, dict[str, Any]]:
+        stack.start_router(0)
+        stack.start_router(1)
+        stack.start_worker("w1", 0)
+        stack.start_worker("w2", 1)
+        stack.wait_ready("w1", timeout=180)
+        stack.wait_ready("w2", timeout=180)
+        entries = [kind.entry() for kind in POPULATION]
+        subs_file = self.workdir / "soak-subscriptions.yaml"
+        subs_file.write_text(yaml.safe_dump({"subscribers": entries}), encoding="utf-8")
+        stack.cli("subscriptions", "apply", str(subs_file), env={"SOAK_SECRET": self.secret})
+
+        def loaded() -> bool:
+            return all(len(stack.get_json("/subscribers", w)) == len(POPULATION) for w in ("w1", "w2"))
+
+        poll(loaded, 60, "the subscriptions at both workers")
+        for kind in POPULATION:
+            if not kind.late:
+                self.connect(stack, kind)
+        events = offered_events(self.plan.events)
+        offer = Offer(kafka.bootstrap, stack.settings.raw_topic, events, self.plan.rate)
+        seconds = len(events) / self.plan.rate
+        plan = schedule(self.plan, seconds)
+        self.say(f"soak: offering {len(events):,} events at {self.plan.rate:g}/s ({seconds:.0f} s); {plan}")
+        started = time.monotonic()
+        sender = offer.start()
+        happened = self.carry_out(plan, kafka, stack, started)
+        sender.join()
+        self.say(f"soak: offered, {len(offer.confirmed):,} confirmed, {offer.failed} refused by the broker")
+        verdict = self.wait_caught_up(stack, entries, offer.confirmed, happened)
+        figures = {"offered": len(offer.confirmed), "wall_s": round(time.monotonic() - started, 1)}
+        return verdict, figures
+
+    def connect(self, stack: LocalStack, kind: Kind) -> None:
+        sub = stack.subscriber(kind.base_code, self.secret, "--show-context", *kind.flags)
+        sub.wait_subscribed(60)
+        self.processes.setdefault(kind.base_code, []).append(sub)
+
+    def carry_out(
+        self, plan: Schedule, kafka: Kafka, stack: LocalStack, started: float
+    ) -> list[tuple[str, float]]:
+        """Each fault at its time; returns (name, wall-clock time) of each, for the resume figures."""
+        happened: list[tuple[str, float]] = []
+        flaky = next(k for k in POPULATION if k.flaky)
+        for at, name in plan.faults:
+            wait = started + at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            happened.append((name, time.time()))
+            self.say(f"soak: {at:6.1f} s  {name}")
+            if name.startswith("kill "):
+                worker = name.split()[1]
+                stack.workers[worker].stop(sig=9)
+                stack.start_worker(worker, int(worker[1:]) - 1)
+            elif name == "disconnect":
+                self.processes[flaky.base_code][-1].stop()
+                self.connect(stack, flaky)
+            elif name == "router restart":
+                stack.routers[0].stop()
+                stack.start_router(0)
+            elif name == "broker restart":
+                kafka.stop()
+                kafka.start()
+            elif name == "late subscriber connects":
+                for kind in POPULATION:
+                    if kind.late:
+                        self.connect(stack, kind)
+        return happened
+
+    def runs(self, stack: LocalStack) -> dict[str, SubscriberRun]:
+        dead = {
+            kind.base_code: dead_letters(stack.kafka, stack.settings.dead_topic(kind.base_code))
+            for kind in POPULATION
+        }
+        return {
+            code: SubscriberRun([r for p in procs for r in receipts(p.lines())], dead[code], ATTEMPTS)
+            for code, procs in self.processes.items()
+        }
+
+    def wait_caught_up(
+        self,
+        stack: LocalStack,
+        entries: list[dict[str, Any]],
+        offered: list[dict[str, Any]],
+        faults: list[tuple[str, float]],
+    ) -> Verdict:
+        """Until nothing is lost any more (or the catch-up time is over): the verdict of the whole history."""
+        deadline = time.monotonic() + self.plan.catch_up
+        while True:
+            verdict = check(entries, offered, self.runs(stack), faults)
+            lost = sum(r.lost for r in verdict.reports)
+            if lost == 0 or time.monotonic() > deadline:
+                return verdict
+            self.say(f"soak: catching up, {lost:,} not yet received")
+            time.sleep(10)
