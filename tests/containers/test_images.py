@@ -51,4 +51,4 @@ def test_stopping_the_worker_container_drains_within_its_grace_period(containers
     assert code == 0 and took < 30, f"exit code {code} after {took:.1f} s"
     log = stack.log("w1")
     assert "Signal received: 15" in log, "SIGTERM reached the worker through the init"
-    poll(lambda: "[^--Runtime]: Stopping..." in stack.log("w1"), 5, "the runtime's drain in the log")
+    poll(lambda: "[^--Node]: Stopping..." in stack.log("w1"), 5, "the node's drain in the log")

@@ -14,8 +14,24 @@ from wostream.config.settings import ETC
 
 @main.command()
 @click.option("-l", "--loglevel", default="info", show_default=True)
-def worker(loglevel: str) -> None:
-    """Run one worker (Faust app + Ice adapter + delivery). Settings from WOSTREAM_* variables."""
+@click.option(
+    "--role",
+    type=click.Choice(["all", "route", "deliver"]),
+    envvar="WOSTREAM_ROLE",
+    default="all",
+    show_default=True,
+    help="route: raw events to push topics; deliver: push topics to subscribers; all: both.",
+)
+def worker(loglevel: str, role: str) -> None:
+    """Run one worker of the given role (Ice sessions and the web port in every role). Settings from
+    WOSTREAM_* variables."""
+    os.environ["WOSTREAM_ROLE"] = role
+    if role == "deliver":
+        from wostream.config.settings import Settings
+        from wostream.worker.node import serve
+
+        serve(Settings(), loglevel)
+        return
     os.execv(sys.executable, [sys.executable, "-m", "faust", "-A", "wostream.app", "worker", "-l", loglevel])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WOSTREAM_", extra="ignore")
 
     app_id: str = "wostream"
+    role: Literal["all", "route", "deliver"] = Field(
+        "all",
+        description="route: raw events to push topics (Faust); deliver: push topics to callbacks; all: both",
+    )
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
     partitions: int = Field(
         8, ge=1, description="partitions of wo.events (and its re-keyed copy and the tickets table)"
@@ -45,6 +50,10 @@ class Settings(BaseSettings):
     max_sessions: int = Field(4, ge=1, le=100, description="concurrent sessions one subscriber may hold")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    web_allowed_hosts: list[str] = Field(
+        ["localhost"],
+        description="Host names the web port answers besides IP literals (JSON list, e.g. a Service's name)",
+    )
     datadir: Path = Path(".wostream/worker")
 
     push_timeout_ms: int = Field(10_000, ge=100, description="Ice invocation timeout of one push")
@@ -84,6 +93,14 @@ class Settings(BaseSettings):
         if not v or any(c.isspace() for c in v):
             raise ValueError("must be a non-empty topic prefix without spaces")
         return v
+
+    @property
+    def routes(self) -> bool:
+        return self.role in ("all", "route")
+
+    @property
+    def delivers(self) -> bool:
+        return self.role in ("all", "deliver")
 
     @property
     def broker_url(self) -> str:

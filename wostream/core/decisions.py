@@ -11,10 +11,10 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from wostream.core.directory import Park, RetryState
 from wostream.core.models import RetryPolicy
 from wostream.core.outcomes import Gone, PushError
 from wostream.core.retry import backoff, exhausted
+from wostream.core.schedules import Park, RetryState
 
 REPLAY_AT = "replayAt"
 
@@ -86,6 +86,11 @@ def resume(memory: RetryState | None, offset: int, event_id: str, now: float) ->
     return Attempted(offset, event_id, memory.attempts, memory.first_at, remembered=True), wait
 
 
+def acknowledged(done: Attempted) -> Ack:
+    """The subscriber took it; a schedule persisted for it (a retry came before) must be cleared."""
+    return Ack(forget=done.attempts > 1 or done.remembered)
+
+
 def next_step(
     outcome: PushError | None,
     done: Attempted,
@@ -95,7 +100,7 @@ def next_step(
 ) -> Step:
     """After one push (`done.attempts` counts it): what happens to the record."""
     if outcome is None:
-        return Ack(forget=done.attempts > 1 or done.remembered)
+        return acknowledged(done)
     if isinstance(outcome, Gone):
         return Offline()
     error = str(outcome) or type(outcome).__name__

@@ -1,16 +1,16 @@
-"""What every worker knows: subscriptions, id maps, live callbacks, retry schedules and parked tickets.
+"""What every worker knows of its subscribers: subscriptions, id maps and live callbacks.
 
 Plain state with typed setters and no I/O: `records.fold` decodes the compacted config topics into it, the Ice
-servants and delivery read from it. Faust's GlobalTable is unreliable with several workers
-(shared/notes/faust.md), so each worker folds the whole of every config topic into its own Directory.
+servants, routing and delivery read from it. Each worker folds the whole of every config topic into its own
+Directory (docs/architecture.md says why not a Faust GlobalTable).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from wostream.core.models import IdMaps, Subscription
 from wostream.core.routing import SubscriptionIndex
@@ -31,27 +31,8 @@ class Callback:
     batch: bool = False  # a BatchSubscriber: takes `pushBatch`
 
 
-@dataclass(frozen=True)
-class RetryState:
-    """Where one event stands in its retry schedule, so a restart resumes it instead of starting over."""
-
-    offset: int
-    event_id: str
-    attempts: int
-    first_at: float
-    next_at: float
-    last_error: str
-
-
-@dataclass(frozen=True)
-class Park:
-    """Why a ticket is parked (the dead event it waits behind) and since when."""
-
-    event_id: str
-    at: float
-
-
-RetryWhere = tuple[str, int, int]  # push topic, partition, offset
+class SubscriberWatcher(Protocol):
+    def subscriber_changed(self, base_code: str) -> None: ...
 
 
 @dataclass
@@ -60,10 +41,8 @@ class Directory:
     index: SubscriptionIndex = field(default_factory=lambda: SubscriptionIndex([]))
     idmaps: IdMaps = field(default_factory=IdMaps)
     callbacks: dict[str, dict[str, Callback]] = field(default_factory=dict)
-    retries: dict[RetryWhere, RetryState] = field(default_factory=dict)
-    parked: dict[tuple[str, str], Park] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    listeners: list[Callable[[str], None]] = field(default_factory=list)
+    watchers: list[SubscriberWatcher] = field(default_factory=list)
 
     def put_subscription(self, base_code: str, sub: Subscription | None, reindex: bool = True) -> None:
         """Set or (None) remove a subscription; the routing index follows at once unless `reindex` is False
@@ -87,18 +66,6 @@ class Directory:
             sessions[session] = callback
         self._notify(base_code)
 
-    def put_retry(self, where: RetryWhere, state: RetryState | None) -> None:
-        if state is None:
-            self.retries.pop(where, None)
-        else:
-            self.retries[where] = state
-
-    def put_park(self, base_code: str, ticket: str, park: Park | None) -> None:
-        if park is None:
-            self.parked.pop((base_code, ticket), None)
-        else:
-            self.parked[(base_code, ticket)] = park
-
     def callback_for(self, base_code: str) -> Callback | None:
         """The most recent live registration: a subscriber that reconnected wins over its stale session."""
         sessions = self.callbacks.get(base_code)
@@ -116,6 +83,10 @@ class Directory:
         self.errors.append(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}")
         del self.errors[:-MAX_ERRORS]
 
+    def watch(self, watcher: SubscriberWatcher) -> None:
+        """`watcher` hears of every change to a subscriber's subscription or callbacks, on the event loop."""
+        self.watchers.append(watcher)
+
     def _notify(self, base_code: str) -> None:
-        for listener in list(self.listeners):
-            listener(base_code)
+        for watcher in list(self.watchers):
+            watcher.subscriber_changed(base_code)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from wostream.core.directory import RetryState, RetryWhere
 from wostream.core.models import Subscription
+from wostream.core.schedules import RetryState, RetryWhere
 
 SLOW_AFTER = 60.0  # seconds the oldest waiting event may wait before an online subscriber counts as slow
 STATES = ("online", "slow", "failing", "offline", "paused", "disabled")

@@ -1,20 +1,21 @@
 """Our Glacier2 servants: the permissions verifier, the session manager and each subscriber's session.
 
 Servants run on Ice threads; anything that needs Kafka is handed to the worker's asyncio loop by the
-`register` callable, whose future Ice completes the dispatch with. Everything a client sends is bounded and
-checked before it is used or logged, and every refusal is a clear Ice exception, never a dead adapter
-(SECURITY.md lists the threats and the controls).
+`Publisher` (the IceService), whose future Ice completes the dispatch with. Everything a client sends is
+bounded and checked before it is used or logged, and every refusal is a clear Ice exception, never a dead
+adapter (SECURITY.md lists the threats and the controls).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import Glacier2
 import Ice
@@ -32,7 +33,16 @@ log = logging.getLogger(__name__)
 REFUSED = "wrong baseCode or secret"  # one answer for unknown, disabled and wrong: no list of who exists
 MAX_SECRET = 1024  # characters; longer is refused before hashing
 SUBSCRIBES_PER_MINUTE = 10
-Register = Callable[[str, str, str | None], Any]
+
+
+class Publisher(Protocol):
+    """Publishes a session's callback (None: its end) for every worker, from an Ice thread."""
+
+    def publish(self, base_code: str, session: str, proxy: str | None) -> concurrent.futures.Future[None]: ...
+
+    def live_callbacks(self) -> Iterable[tuple[str, str]]:
+        """(session, proxy) of every live callback, on every worker."""
+        ...
 
 
 def _peer(current: Ice.Current) -> str:
@@ -79,10 +89,10 @@ class PermissionsVerifierI(Glacier2.PermissionsVerifier):  # type: ignore[misc]
 class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
     """One subscriber's Glacier2 session; it can only ever register a callback for its own baseCode."""
 
-    def __init__(self, base_code: str, register: Register, checks: CallbackChecks) -> None:
+    def __init__(self, base_code: str, publisher: Publisher, checks: CallbackChecks) -> None:
         self.base_code = base_code
         self.session_id = uuid.uuid4().hex
-        self._register = register
+        self._publisher = publisher
         self._checks = checks
         self._proxy: str | None = None
         self._recent: deque[float] = deque(maxlen=SUBSCRIBES_PER_MINUTE)
@@ -103,7 +113,7 @@ class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
         self._recent.append(now)
         self._proxy = proxy
         log.info("subscriber %s registered its callback (session %s)", self.base_code, self.session_id[:8])
-        return self._register(self.base_code, self.session_id, proxy)
+        return self._publisher.publish(self.base_code, self.session_id, proxy)
 
     def destroy(self, current: Ice.Current) -> Any:
         try:
@@ -118,7 +128,7 @@ class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
         if self._proxy is None:
             return None
         self._proxy = None
-        return self._register(self.base_code, self.session_id, None)
+        return self._publisher.publish(self.base_code, self.session_id, None)
 
 
 class CallbackChecks:
@@ -128,18 +138,18 @@ class CallbackChecks:
         self,
         communicator: Any,
         allowed: dict[tuple[str, str, int], str],
-        registered: Callable[[], Iterable[tuple[str, str]]],
+        publisher: Publisher,
         sessions: SessionRegistry,
     ) -> None:
         self.communicator = communicator
         self.allowed = allowed
-        self.registered = registered  # (session, proxy) of every live callback, on every worker
+        self.publisher = publisher
         self.sessions = sessions
 
     def accept(self, cb: Any, session_id: str) -> str:
         proxy = rebuild(cb, self.communicator, self.allowed)
         category = cb.ice_getIdentity().category
-        known = ((s, category_of(self.communicator, p) or "") for s, p in self.registered())
+        known = ((s, category_of(self.communicator, p) or "") for s, p in self.publisher.live_callbacks())
         if owner_elsewhere(category, session_id, known):
             raise Refusal("this callback's router category is registered by another session")
         return proxy
@@ -154,9 +164,9 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
     with it every session it created here.
     """
 
-    def __init__(self, directory: Directory, register: Register, checks: CallbackChecks) -> None:
+    def __init__(self, directory: Directory, publisher: Publisher, checks: CallbackChecks) -> None:
         self.directory = directory
-        self._register = register
+        self._publisher = publisher
         self._checks = checks
         self._by_router: dict[str, list[tuple[SubscriberSessionI, Ice.Identity]]] = {}
         self._lock = threading.Lock()
@@ -191,7 +201,7 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
         sub = self.directory.subscriptions.get(userId) if BASE_CODE_RE.fullmatch(userId) else None
         if sub is None or not sub.enabled:
             raise Glacier2.CannotCreateSessionException(REFUSED)
-        session = SubscriberSessionI(userId, self._register, self._checks)
+        session = SubscriberSessionI(userId, self._publisher, self._checks)
         live = LiveSession(userId, session.session_id, sub.secret_hash, control, session)
         limit = self._checks.sessions.max_per_subscriber
         if not self._checks.sessions.add(live):

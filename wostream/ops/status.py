@@ -1,9 +1,9 @@
 """`wostream status`: every subscriber's state straight from Kafka and the config topics, with no worker
 needed.
 
-It folds the config topics into a Directory the way a worker does and reads the same offsets with the same
-reader, so its figures are the ones every worker's page and `/metrics` show. The rate needs two looks at the
-committed offsets, `window` seconds apart.
+It folds the config topics into a Directory (and the retries topic into Schedules) the way a worker does
+and reads the same offsets with the same reader, so its figures are the ones every worker's page and
+`/metrics` show. The rate needs two looks at the committed offsets, `window` seconds apart.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from wostream.broker.offsets import OffsetReader
 from wostream.broker.reading import latest_by_key
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
+from wostream.core.schedules import Schedules
 from wostream.core.status import Status, retry_summary, status_of
 from wostream.records.fold import Fold
 
 
-async def _directory(settings: Settings) -> Directory:
-    directory = Directory()
-    fold = Fold(directory)
+async def _folded(settings: Settings) -> tuple[Directory, Schedules]:
+    directory, schedules = Directory(), Schedules()
+    fold = Fold(directory, schedules)
     topics = (
         (settings.subscriptions_topic, fold.subscription),
         (settings.callbacks_topic, fold.callback),
@@ -30,11 +31,11 @@ async def _directory(settings: Settings) -> Directory:
     for topic, apply in topics:
         for key, record in (await latest_by_key(settings.kafka, topic)).items():
             apply(key, record.value)
-    return directory
+    return directory, schedules
 
 
 async def gather_status(settings: Settings, only: str | None, window: float) -> list[Status]:
-    directory = await _directory(settings)
+    directory, schedules = await _folded(settings)
     codes = sorted(c for c in directory.subscriptions if only is None or c == only)
     reader = OffsetReader(settings)
     await reader.start()
@@ -47,7 +48,7 @@ async def gather_status(settings: Settings, only: str | None, window: float) -> 
         spent = time.monotonic() - started
     finally:
         await reader.stop()
-    retrying, errors = retry_summary(directory.retries, settings.base_code_of)
+    retrying, errors = retry_summary(schedules.retries, settings.base_code_of)
     out = []
     now = time.time()
     for code in codes:

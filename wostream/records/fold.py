@@ -1,4 +1,5 @@
-"""Folds config-topic records into a `Directory`: decode, apply, and report what cannot be used.
+"""Folds config-topic records into a `Directory` (and the retries topic into `Schedules`): decode, apply, and
+report what cannot be used.
 
 Anything may sit on a topic, so no record can stop the fold: whatever goes wrong with one record (malformed
 JSON, hostile nesting, a decoder bug) becomes one line on /errors and the log, and the next record is applied.
@@ -10,6 +11,7 @@ from collections.abc import Callable
 
 from wostream.config.errors import ConfigError
 from wostream.core.directory import Directory
+from wostream.core.schedules import Schedules
 from wostream.records.config import idmap_from_record, subscription_from_record
 from wostream.records.state import RetryRecord, decode_callback, decode_retry_or_park
 
@@ -31,8 +33,9 @@ def _reason(exc: BaseException) -> str:
 class Fold:
     """One applier per config topic, each shielded: a bad record is reported, never raised."""
 
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, schedules: Schedules | None = None) -> None:
         self.directory = directory
+        self.schedules = schedules if schedules is not None else Schedules()
         self.deferred = False  # inside a batch: the routing index is rebuilt once, when it ends
 
     def _guard(self, what: str, key: bytes, apply: Callable[[], None]) -> None:
@@ -66,8 +69,8 @@ class Fold:
         def apply() -> None:
             record = decode_retry_or_park(key, value)
             if isinstance(record, RetryRecord):
-                self.directory.put_retry(record.where, record.state)
+                self.schedules.put_retry(record.where, record.state)
             else:
-                self.directory.put_park(record.base_code, record.ticket, record.park)
+                self.schedules.put_park(record.base_code, record.ticket, record.park)
 
         self._guard("retry", key, apply)

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from wostream.core.directory import Callback, Park, RetryState, RetryWhere
+from wostream.core.directory import Callback
+from wostream.core.schedules import Park, RetryState, RetryWhere
 
 SEP = "\x1f"
 

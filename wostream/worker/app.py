@@ -1,7 +1,9 @@
-"""The Faust application factory. `wostream.app` holds the one global app that `faust -A` needs.
+"""The Faust application factory (roles route and all). `wostream.app` holds the one global app `faust -A`
+needs; tests and tools build their own with `create_app(settings)`.
 
-The route agent is thin: it reads raw bytes and hands them to the runtime's handoff, which routes, writes and
-acknowledges them in order.
+The Faust app reads the raw topic (and its re-keyed copy) and keeps ticket memory in a Table; everything else
+the worker does runs in its `Node`, which the app starts as a dependency. The agents are thin: each hands the
+chunk Faust gathered to the route pipeline, which routes, writes and acknowledges in order.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import faust
 
 from wostream.broker.topics import core_topics, ensure_topics
 from wostream.config.settings import Settings
-from wostream.worker.handoff import Raw
-from wostream.worker.runtime import Runtime
-from wostream.worker.tickets import TicketTable
-from wostream.worker.web import install_pages
+from wostream.worker.node import Node
+from wostream.worker.route.pipeline import Raw
+from wostream.worker.route.ticket_table import TicketTable
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ def _raw(event: Any, rekey: bool) -> Raw:
 class WostreamApp(faust.App):
     """Creates our topics before Faust's consumer subscribes (Faust declares only its internal ones)."""
 
-    wostream_settings: Settings
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(settings.app_id, **options)
+        self.wostream_settings = settings
 
     async def on_first_start(self) -> None:
         await super().on_first_start()
@@ -44,15 +47,17 @@ class WostreamApp(faust.App):
 
 def create_app(settings: Settings | None = None) -> faust.App:
     settings = settings or Settings()
+    if not settings.routes:
+        raise ValueError(
+            "WOSTREAM_ROLE=deliver runs without Faust: start it with `wostream worker`, not `faust -A`"
+        )
     app = WostreamApp(
-        settings.app_id,
+        settings,
         broker=settings.broker_url,
         store=settings.store,
         autodiscover=False,
         datadir=str(settings.datadir),
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        web_bind=settings.web_host,
+        web_enabled=False,  # the worker's own web port serves every role (worker.web)
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
         key_serializer="raw",
@@ -70,26 +75,25 @@ def create_app(settings: Settings | None = None) -> faust.App:
         stream_wait_empty=False,
         web_tables_enabled=False,
     )
-    app.wostream_settings = settings
     tickets = None
     if settings.ticket_memory:
         table = app.Table(
             "tickets", key_type=bytes, value_type=bytes, partitions=settings.partitions, use_partitioner=True
         )
         tickets = TicketTable(table)
-    runtime = Runtime(settings, tickets, loop=app.loop, beacon=app.beacon)
-    # instances are accepted here (App._prepare_subservice); app.service() only takes a class
-    app._extra_services.append(runtime)  # type: ignore[arg-type]
+    node = Node(settings, tickets, loop=app.loop, beacon=app.beacon)
+    app.add_dependency(node)
 
     def route_agent(topic_name: str, rekey: bool) -> None:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)
 
         async def route_events(stream: Any) -> None:
-            # acknowledged by the handoff, in order, once each chunk's records are confirmed by the broker;
+            # acknowledged by the pipeline, in order, once each chunk's records are confirmed by the broker;
             # a chunk is what arrived within CHUNK_WAIT, at most CHUNK_EVENTS
             async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
-                await runtime.ready.wait()
-                await runtime.handoff.submit([_raw(event, rekey) for event in events])
+                await node.ready.wait()
+                assert node.route is not None
+                await node.route.submit([_raw(event, rekey) for event in events])
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 
@@ -97,9 +101,4 @@ def create_app(settings: Settings | None = None) -> faust.App:
     route_agent(settings.raw_topic, rekey=settings.ticket_memory)
     if settings.ticket_memory:
         route_agent(settings.rekey_topic, rekey=False)
-
-        app.timer(interval=settings.sweep_interval)(runtime.sweep_tickets)
-
-    install_pages(app, runtime)
-    app.runtime = runtime  # type: ignore[attr-defined]
     return app

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from wostream.core.decisions import Ack, Attempted, Dead, Offline, Retry, admit, next_step, resume
-from wostream.core.directory import Park, RetryState
 from wostream.core.models import RetryPolicy
 from wostream.core.outcomes import Failed, Gone, PushError, Refused
+from wostream.core.schedules import Park, RetryState
 
 POLICY = RetryPolicy(attempts=3, initial=1.0, max=10.0)
 NOW = 1_000.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wostream.core.directory import RetryState
 from wostream.core.models import Subscription
+from wostream.core.schedules import RetryState
 from wostream.core.status import Facts, alarming, per_minute, retry_summary, state_of, status_of
 
 SUB = Subscription("A", "A", "h", frozenset({"*"}), frozenset({"*"}), frozenset({"*"}))

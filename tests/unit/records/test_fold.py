@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from wostream.core.credentials import hash_secret
-from wostream.core.directory import Directory, RetryState
+from wostream.core.directory import Directory
 from wostream.core.models import Subscription
+from wostream.core.schedules import RetryState, Schedules
 from wostream.records.config import subscription_to_record
 from wostream.records.fold import Fold
 from wostream.records.state import callback_key, callback_value, park_key, retry_key, retry_value
@@ -57,10 +59,18 @@ def test_the_latest_registration_wins_and_an_old_tombstone_does_not_hide_it() ->
     assert d.callback_for("S1") is None and not d.online("S1")
 
 
-def test_listeners_hear_every_change_of_a_subscriber() -> None:
+@dataclass
+class Heard:
+    codes: list[str]
+
+    def subscriber_changed(self, base_code: str) -> None:
+        self.codes.append(base_code)
+
+
+def test_watchers_hear_every_change_of_a_subscriber() -> None:
     d = Directory()
     heard: list[str] = []
-    d.listeners.append(heard.append)
+    d.watch(Heard(heard))
     Fold(d).subscription(*subscription_to_record(sub()))
     Fold(d).callback(callback_key("S1", "a"), callback_value("p", 1.0))
     Fold(d).subscription(b"S1", None)
@@ -68,15 +78,15 @@ def test_listeners_hear_every_change_of_a_subscriber() -> None:
 
 
 def test_retry_states_and_parks_round_trip_and_clear() -> None:
-    d = Directory()
+    d, s = Directory(), Schedules()
     state = RetryState(41, "e1", 3, 100.0, 104.0, "refused")
-    Fold(d).retry(retry_key("wo.push.S1", 2, 41), retry_value(state))
-    assert d.retries[("wo.push.S1", 2, 41)] == state
-    Fold(d).retry(park_key("S1", "T9"), json.dumps({"eventId": "e1", "at": 5.0}).encode())
-    assert (d.parked[("S1", "T9")].event_id, d.parked[("S1", "T9")].at) == ("e1", 5.0)
-    Fold(d).retry(retry_key("wo.push.S1", 2, 41), None)
-    Fold(d).retry(park_key("S1", "T9"), None)
-    assert d.retries == {} and d.parked == {}
+    Fold(d, s).retry(retry_key("wo.push.S1", 2, 41), retry_value(state))
+    assert s.retries[("wo.push.S1", 2, 41)] == state
+    Fold(d, s).retry(park_key("S1", "T9"), json.dumps({"eventId": "e1", "at": 5.0}).encode())
+    assert (s.parked[("S1", "T9")].event_id, s.parked[("S1", "T9")].at) == ("e1", 5.0)
+    Fold(d, s).retry(retry_key("wo.push.S1", 2, 41), None)
+    Fold(d, s).retry(park_key("S1", "T9"), None)
+    assert s.retries == {} and s.parked == {}
 
 
 def test_bad_records_are_reported_not_raised() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from wostream.worker.page import page, sparkline, trends
-from wostream.worker.status import Sample
+from wostream.worker.web.board import Sample
+from wostream.worker.web.page import page, sparkline, trends
 
 
 def view(code: str, **more: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from wostream.core.outcomes import Failed, PushError, Refused
-from wostream.records.headers import RESYNC
+from wostream.core.schedules import RetryWhere
+from wostream.records.headers import EVENT_ID, RESYNC, text_headers
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 REFUSING_TICKETS = 3  # refusals of this many different tickets in a row: the subscriber is failing
@@ -25,6 +26,19 @@ REFUSING_TICKETS = 3  # refusals of this many different tickets in a row: the su
 
 def ticket_of(record: Record) -> str:
     return (record.key or b"").decode("utf-8", "replace")
+
+
+def source_of(record: Record) -> str:
+    return f"{record.topic}:{record.partition}:{record.offset}"
+
+
+def event_id_of(record: Record) -> str:
+    """The event's stable id (its header), or where it sits when a record somehow lacks one."""
+    return text_headers(record.headers).get(EVENT_ID, source_of(record))
+
+
+def where_of(record: Record) -> RetryWhere:
+    return (record.topic, record.partition, record.offset)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The route agent's body: route raw events, write their records, acknowledge each once they are confirmed.
+"""The route flow's pipeline: route raw events, write their records, acknowledge each once they are confirmed.
 
 The agent hands over events in chunks (what Faust had buffered, up to `CHUNK_EVENTS` of the app). A chunk is
 routed in read order, its records written as one batch per topic partition (`broker.batches`), and the chunk
@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 
@@ -32,8 +32,8 @@ from wostream.core.drift import Drift
 from wostream.core.models import RouteResult, Ticket
 from wostream.core.routing import Memory, internal_error, route
 from wostream.records.writes import Write, plan_all, quarantine
+from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.stats import Stats
-from wostream.worker.tickets import TicketTable
 
 log = logging.getLogger(__name__)
 
@@ -71,32 +71,34 @@ class Chunk:
         return [w for item in self.items for w in item.writes]
 
 
-class Handoff:
+class Topics(Protocol):
+    """Makes sure a topic the pipeline writes to exists (cheap once known)."""
+
+    async def ensure(self, topic: str) -> None: ...
+
+
+class RoutePipeline:
     def __init__(
         self,
         settings: Settings,
         directory: Directory,
+        topics: Topics,
+        producer: AIOKafkaProducer,
+        tickets: TicketTable | None,
         stats: Stats,
         drift: Drift,
-        ensure_topic: Callable[[str], Awaitable[None]],
-        tickets: TicketTable | None = None,
     ) -> None:
         self.settings = settings
         self.directory = directory
         self.stats = stats
         self.drift = drift
-        self.ensure_topic = ensure_topic
+        self.topics = topics
         self.tickets = tickets
-        self.producer: AIOKafkaProducer | None = None
-        self.writer: BatchWriter | None = None
+        self.writer = BatchWriter(producer)
         self._pending: asyncio.Queue[Chunk] = asyncio.Queue()
         self._queued = 0  # events in `_pending` and `_head`
         self._room = asyncio.Event()
         self._head: Chunk | None = None  # the chunk being confirmed: the oldest not yet handed on
-
-    def start(self, producer: AIOKafkaProducer) -> None:
-        self.producer = producer
-        self.writer = BatchWriter(producer)
 
     def oldest_wait(self) -> float:
         """Seconds the oldest unacknowledged raw event has waited to be handed on (0 when none waits)."""
@@ -206,10 +208,9 @@ class Handoff:
 
     async def _send_all(self, writes: list[Write]) -> list[asyncio.Future[Any]]:
         """Queue the writes in batches; a failure to even queue them comes back as a failed future."""
-        assert self.writer is not None, "handoff not started"
         try:
             for topic in {w.topic for w in writes}:
-                await self.ensure_topic(topic)
+                await self.topics.ensure(topic)
             return await self.writer.send(writes)
         except Exception as exc:
             return [_failed(exc)]

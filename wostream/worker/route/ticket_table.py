@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from typing import Any
 
@@ -45,6 +46,14 @@ class TicketTable:
             self.table[ticket_id.encode("utf-8")] = ticket_value(ticket)
         finally:
             _current_event.reset(token)
+
+    async def sweep_every(
+        self, interval: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str
+    ) -> None:
+        """For the worker's life (supervised): forget expired tickets every `interval` seconds."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.sweep(time.time(), ttl, producer, latest_topic)
 
     async def sweep(self, now: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str) -> int:
         """Forget tickets that ended more than `ttl` ago (and their latest events); returns how many."""

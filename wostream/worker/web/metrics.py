@@ -16,7 +16,7 @@ from wostream.core.directory import Directory
 from wostream.core.status import STATES, Status
 from wostream.worker.lag import LoopLag
 from wostream.worker.stats import Stats, SubscriberStats
-from wostream.worker.status import StatusBoard
+from wostream.worker.web.board import StatusBoard
 
 PUSH_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 Reader = Callable[[SubscriberStats], float]

@@ -10,7 +10,7 @@ subscriber's partitions are paused (nothing fetched, nothing retried or counted)
 own lanes.
 
 Faust agents were not used here: their acks happen in a `finally:` whatever the outcome, a sleeping retry
-stalls every rebalance, and agents cannot follow topics created after start (shared/notes/faust.md).
+stalls every rebalance, and agents cannot follow topics created after start (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -18,27 +18,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
-from wostream.worker.delivery.batches import BatchCourier, PushBatch
-from wostream.worker.delivery.courier import Courier, Push
+from wostream.worker.delivery.dispatch import Dispatcher, TaskWatcher
 from wostream.worker.delivery.lanes import Lane
+from wostream.worker.delivery.single import SingleDelivery
+from wostream.worker.quiet import until_quiet
 from wostream.worker.stats import Stats
 
 log = logging.getLogger(__name__)
 
-REVOKE_GRACE = 2.0  # seconds a revoked partition's in-flight push may take to finish
 SETTLE = 1.0  # seconds without a change of subscribers before the group follows the new set of topics
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, delivery: DeliveryEngine) -> None:
+    def __init__(self, delivery: DeliveryGroup) -> None:
         self.delivery = delivery
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
@@ -53,32 +52,26 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("delivery rebalanced: %d push partitions assigned to this worker", len(assigned))
 
 
-class DeliveryEngine:
+class DeliveryGroup:
     def __init__(
         self,
         settings: Settings,
         directory: Directory,
-        producer: AIOKafkaProducer,
-        push: Push,
-        push_batch: PushBatch,
+        single: SingleDelivery,
         stats: Stats,
-        watch: Callable[[str, asyncio.Task[None]], None],
+        watcher: TaskWatcher,
     ) -> None:
         self.settings = settings
         self.directory = directory
-        self.producer = producer
-        self.push = push
         self.stats = stats
+        self.dispatcher = Dispatcher(settings, directory, single, stats, self, watcher)
         self.lanes: dict[TopicPartition, Lane] = {}
         self.by_code: dict[str, dict[TopicPartition, Lane]] = {}  # a subscriber's lanes, for its changes
-        self.courier = Courier(settings, directory, producer, push, stats)
-        self.batches = BatchCourier(self.courier, push_batch)
         self._consumer: AIOKafkaConsumer | None = None
         self._subscribed: frozenset[str] = frozenset()
         self._changed = asyncio.Event()
         self._some = asyncio.Event()  # set while there is at least one topic to consume
-        self.watch = watch
-        directory.listeners.append(self._on_directory_change)
+        directory.watch(self)
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -117,13 +110,7 @@ class DeliveryEngine:
         of topics once changes have been quiet for `SETTLE` seconds: a thousand new subscribers cost one
         rebalance, not a thousand."""
         while True:
-            await self._changed.wait()
-            while True:
-                self._changed.clear()
-                try:
-                    await asyncio.wait_for(self._changed.wait(), SETTLE)
-                except TimeoutError:
-                    break
+            await until_quiet(self._changed, SETTLE)
             wanted = self._wanted()
             if self._consumer is not None and wanted != self._subscribed:
                 log.info("delivery follows %d push topics (was %d)", len(wanted), len(self._subscribed))
@@ -143,44 +130,26 @@ class DeliveryEngine:
             base_code = self.settings.base_code_of(tp.topic)
             if base_code is None or tp in self.lanes:
                 continue
-            lane = Lane(tp, base_code)
-            name = f"delivery lane {tp.topic}:{tp.partition}"
-            lane.task = asyncio.create_task(self._lane_loop(lane), name=name)
-            self.watch(name, lane.task)
+            lane = self.dispatcher.open(tp, base_code)
             self.lanes[tp] = lane
             self.by_code.setdefault(base_code, {})[tp] = lane
-            self._sync_pause(lane)
+            self.sync_pause(lane)
 
     async def drop_lanes(self, tps: list[TopicPartition]) -> None:
         lanes = [self.lanes.pop(tp) for tp in tps if tp in self.lanes]
         for lane in lanes:
             self.by_code.get(lane.base_code, {}).pop(lane.tp, None)
-        tasks = []
-        for lane in lanes:
-            lane.stopping = True
-            if lane.task is not None:
-                lane.task.cancel()
-                tasks.append(lane.task)
-            for ticket, task in lane.tasks.items():
-                if ticket not in lane.pushing:
-                    task.cancel()
-                tasks.append(task)
-        if tasks:
-            _, late = await asyncio.wait(tasks, timeout=REVOKE_GRACE)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.dispatcher.close(lanes)
         await self._commit(lanes)
 
-    def _on_directory_change(self, base_code: str) -> None:
-        self.courier.subscriber_changed(base_code)
+    def subscriber_changed(self, base_code: str) -> None:
         sub = self.directory.subscriptions.get(base_code)
         if (self.settings.push_topic(base_code) in self._subscribed) != (sub is not None and sub.enabled):
             self._changed.set()
         for lane in list(self.by_code.get(base_code, {}).values()):
-            self._sync_pause(lane)
+            self.sync_pause(lane)
 
-    def _sync_pause(self, lane: Lane) -> None:
+    def sync_pause(self, lane: Lane) -> None:
         """Fetch for a partition only while its subscriber is online and its lane has room."""
         if self._consumer is None or lane.tp not in self._consumer.assignment():
             return
@@ -213,7 +182,7 @@ class DeliveryEngine:
                     continue
                 lane.queue.extend(records)
                 lane.wake.set()
-                self._sync_pause(lane)
+                self.sync_pause(lane)
             if time.monotonic() - last_commit >= self.settings.commit_interval:
                 await self._commit(list(self.lanes.values()))
                 last_commit = time.monotonic()
@@ -236,49 +205,3 @@ class DeliveryEngine:
         for lane in lanes:
             if lane.tp in offsets:
                 lane.committed = lane.done
-
-    # -- one partition -------------------------------------------------------------------------------------
-
-    async def _lane_loop(self, lane: Lane) -> None:
-        """Dispatch the partition's records, in offset order: to one chain per ticket, or, for a subscriber
-        that takes batches, as consecutive batches (one in flight; chains already running finish first)."""
-        while not lane.stopping:
-            if self._batching(lane.base_code):
-                batch = lane.take_batch(self.settings.batch_max, self.settings.batch_bytes)
-                if batch:
-                    await self.batches.deliver(lane, batch)
-                    lane.finish_batch(batch)
-                    self._sync_pause(lane)
-                    continue
-            taken = lane.take(self.settings.tickets_in_flight)
-            if taken is None:
-                lane.wake.clear()
-                await lane.wake.wait()
-                continue
-            ticket, new = taken
-            if new:
-                lane.tasks[ticket] = asyncio.create_task(self._chain_loop(lane, ticket))
-
-    def _batching(self, base_code: str) -> bool:
-        callback = self.directory.callback_for(base_code)
-        return callback is not None and callback.batch
-
-    async def _chain_loop(self, lane: Lane, ticket: str) -> None:
-        """One ticket's records, one at a time: per-ticket order, retries included."""
-        while True:
-            record = lane.chains[ticket][0]
-            try:
-                await self.courier.deliver(lane, record)
-            except (asyncio.CancelledError, KeyboardInterrupt):
-                raise
-            except Exception:  # a bug must not silently stall the ticket: say so, try the record again
-                log.exception("delivering %s:%d:%d failed unexpectedly", *lane.tp, record.offset)
-                self.stats.failed(lane.base_code, "internal error (see the worker log)")
-                await asyncio.sleep(1.0)
-                continue
-            empty = lane.finish(ticket)
-            lane.wake.set()
-            self._sync_pause(lane)
-            if empty:
-                del lane.tasks[ticket]
-                return

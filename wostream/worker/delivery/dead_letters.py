@@ -14,10 +14,11 @@ import time
 from aiokafka import AIOKafkaProducer
 
 from wostream.config.settings import Settings
-from wostream.core.directory import Directory, Park
+from wostream.core.decisions import Dead
+from wostream.core.schedules import Park, Schedules
 from wostream.records.headers import DeadLetter, dead_letter_headers
 from wostream.records.state import park_key, park_value
-from wostream.worker.delivery.lanes import Record, ticket_of
+from wostream.worker.delivery.lanes import Record, source_of, ticket_of
 from wostream.worker.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -25,26 +26,27 @@ log = logging.getLogger(__name__)
 
 class DeadLetters:
     def __init__(
-        self, settings: Settings, directory: Directory, producer: AIOKafkaProducer, stats: Stats
+        self, settings: Settings, schedules: Schedules, producer: AIOKafkaProducer, stats: Stats
     ) -> None:
         self.settings = settings
-        self.directory = directory
+        self.schedules = schedules
         self.producer = producer
         self.stats = stats
 
-    async def write(self, base_code: str, record: Record, dead: DeadLetter, park: bool) -> None:
-        """Into `wo.dead.<baseCode>`, in order; with `park`, the ticket's later events follow it there."""
+    async def write(self, base_code: str, record: Record, event_id: str, step: Dead, first_at: float) -> None:
+        """Into `wo.dead.<baseCode>`, in order; with `step.park` the ticket's later events follow it there."""
+        dead = DeadLetter(event_id, step.reason, step.attempts, first_at, time.time(), source_of(record))
         ticket = ticket_of(record)
         headers = dead_letter_headers(dead, record.headers)
         while True:
             try:
-                if park:
+                if step.park:
                     parked = Park(dead.event_id, time.time())
                     key = park_key(base_code, ticket)
                     await self.producer.send_and_wait(
                         self.settings.retries_topic, key=key, value=park_value(parked)
                     )
-                    self.directory.put_park(base_code, ticket, parked)
+                    self.schedules.put_park(base_code, ticket, parked)
                 topic = self.settings.dead_topic(base_code)
                 await self.producer.send_and_wait(topic, key=record.key, value=record.value, headers=headers)
                 break

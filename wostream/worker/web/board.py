@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaError
 from wostream.broker.offsets import OffsetReader
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
+from wostream.core.schedules import Schedules
 from wostream.core.status import Facts, Status, per_minute, retry_summary, status_of
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Sample:
 class StatusBoard:
     settings: Settings
     directory: Directory
+    schedules: Schedules
     statuses: dict[str, Status] = field(default_factory=dict)
     history: dict[str, deque[Sample]] = field(default_factory=dict)
     polled_at: float | None = None
@@ -55,7 +57,7 @@ class StatusBoard:
             await reader.stop()
 
     def update(self, facts: dict[str, Facts], now: float) -> None:
-        retrying, errors = retry_summary(self.directory.retries, self.settings.base_code_of)
+        retrying, errors = retry_summary(self.schedules.retries, self.settings.base_code_of)
         statuses = {}
         for code, sub in list(self.directory.subscriptions.items()):
             found = facts.get(code, Facts(0, None, 0, 0))

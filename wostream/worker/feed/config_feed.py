@@ -1,4 +1,4 @@
-"""Folds the compacted configuration topics into the worker's `Directory`, live.
+"""Folds the compacted configuration topics into the worker's `Directory` (and `Schedules`), live.
 
 A plain group-less consumer assigned every partition of each config topic: every worker sees every change
 within one fetch (milliseconds), and a restarted worker rebuilds the whole state from the start of the topics.
@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaError
 from wostream.broker.reading import partitions
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
+from wostream.core.schedules import Schedules
 from wostream.records.fold import Apply, Fold
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,11 @@ SLICE = 0.02  # seconds of folding between two yields to the event loop
 
 
 class ConfigFeed:
-    def __init__(self, settings: Settings, directory: Directory) -> None:
+    def __init__(self, settings: Settings, directory: Directory, schedules: Schedules) -> None:
         self.settings = settings
         self.directory = directory
         self.ready = asyncio.Event()
-        self.fold = fold = Fold(directory)
+        self.fold = fold = Fold(directory, schedules)
         self._appliers: dict[str, Apply] = {
             settings.subscriptions_topic: fold.subscription,
             settings.idmaps_topic: fold.idmap,

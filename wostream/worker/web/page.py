@@ -13,9 +13,9 @@ from importlib.resources import files
 from typing import Any
 
 from wostream.core.status import STATES
-from wostream.worker.status import Sample
+from wostream.worker.web.board import Sample
 
-PAGE = (files("wostream.worker") / "index.html").read_text(encoding="utf-8")
+PAGE = (files("wostream.worker.web") / "index.html").read_text(encoding="utf-8")
 
 
 def sparkline(values: Sequence[float], colour: str, width: int = 140, height: int = 26) -> str:

@@ -1,0 +1,148 @@
+"""One worker process: builds the flows its role runs, and starts and stops them. Nothing else happens here.
+
+    every role   config feed ─► Directory ◄─ Ice adapter (Glacier2 verifier + sessions) ─► CallbackBook
+                 StatusBoard (figures from Kafka) ─► web port (/, /health, /subscribers, /metrics)
+    route        Faust agents ─► RoutePipeline ─► push topics          (the Faust app runs this Node)
+    deliver      DeliveryGroup ─► lanes ─► SingleDelivery / BatchDelivery ─► Ice calls through the routers
+
+A `mode.Service`: the Faust app starts it as a dependency (`faust -A wostream.app worker`, roles route and
+all); the deliver role runs it alone (`wostream worker` with WOSTREAM_ROLE=deliver). docs/architecture.md
+draws the whole picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from mode import Service
+
+from wostream.broker.topics import TopicKeeper, core_topics, make_producer
+from wostream.config.settings import Settings
+from wostream.core.directory import Directory
+from wostream.core.drift import Drift
+from wostream.core.schedules import Schedules
+from wostream.ice.adapter import IceService
+from wostream.worker.delivery.dead_letters import DeadLetters
+from wostream.worker.delivery.group import DeliveryGroup
+from wostream.worker.delivery.presence import Presence
+from wostream.worker.delivery.retry_memory import RetryMemory
+from wostream.worker.delivery.settle import Settler
+from wostream.worker.delivery.single import SingleDelivery
+from wostream.worker.feed.callbacks import CallbackBook
+from wostream.worker.feed.config_feed import ConfigFeed
+from wostream.worker.lag import LoopLag
+from wostream.worker.route.pipeline import RoutePipeline
+from wostream.worker.route.push_topics import PushTopics
+from wostream.worker.route.ticket_table import TicketTable
+from wostream.worker.stats import Stats
+from wostream.worker.supervisor import Supervisor
+from wostream.worker.web.board import StatusBoard
+from wostream.worker.web.server import WebServer
+
+log = logging.getLogger(__name__)
+
+
+class Node(Service):
+    def __init__(self, settings: Settings, tickets: TicketTable | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.tickets = tickets
+        self.directory = Directory()
+        self.schedules = Schedules()
+        self.stats = Stats()
+        self.drift = Drift()
+        self.lag = LoopLag()
+        self.loops = Supervisor()
+        self.feed = ConfigFeed(settings, self.directory, self.schedules)
+        self.ice = IceService(settings.ice_config, self.directory, settings.max_sessions, settings.batches)
+        self.board = StatusBoard(settings, self.directory, self.schedules)
+        self.web = WebServer(settings, self)
+        self.route: RoutePipeline | None = None
+        self.delivery: DeliveryGroup | None = None
+        self.ready = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+
+    async def on_start(self) -> None:
+        settings = self.settings
+        # aiokafka logs every partition assignment at INFO: with a thousand subscribers, huge lines
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        await self.web.start()  # /health says "starting" meanwhile
+        self.loops.spawn("event-loop lag probe", self.lag.run)
+        await TopicKeeper(settings).ensure(core_topics(settings))
+        self._producer = producer = make_producer(settings)
+        await producer.start()
+        await self.feed.start()
+        self.loops.spawn("config feed", self.feed.run)
+        await self.feed.ready.wait()
+        callbacks = CallbackBook(settings, self.directory, producer)
+        self.ice.start(callbacks)
+        if settings.routes:
+            self._start_routing(producer)
+        if settings.delivers:
+            await self._start_delivery(producer, callbacks)
+        self.loops.spawn("subscriber status", self.board.run)
+        self.ready.set()
+        log.info("wostream worker ready (role: %s)", settings.role)
+
+    def _start_routing(self, producer: AIOKafkaProducer) -> None:
+        settings, tickets = self.settings, self.tickets
+        topics = PushTopics(settings, self.directory, producer)
+        self.route = RoutePipeline(
+            settings, self.directory, topics, producer, tickets, self.stats, self.drift
+        )
+        self.loops.spawn("route acknowledgements", self.route.acknowledge_in_order)
+        self.loops.spawn("producer metadata", topics.warm)
+        if tickets is not None:
+            ttl, every = settings.ticket_ttl, settings.sweep_interval
+            self.loops.spawn(
+                "ticket sweep", lambda: tickets.sweep_every(every, ttl, producer, settings.latest_topic)
+            )
+
+    async def _start_delivery(self, producer: AIOKafkaProducer, callbacks: CallbackBook) -> None:
+        settings, directory, stats = self.settings, self.directory, self.stats
+        memory = RetryMemory(settings, directory, self.schedules, producer, stats)
+        dead_letters = DeadLetters(settings, self.schedules, producer, stats)
+        settler = Settler(settings, memory, dead_letters, callbacks, stats)
+        assert self.ice.caller is not None
+        single = SingleDelivery(
+            settings, directory, self.schedules, Presence(directory), settler, self.ice.caller
+        )
+        self.delivery = DeliveryGroup(settings, directory, single, stats, self.loops)
+        await self.delivery.start()
+        self.loops.spawn("delivery", self.delivery.run)
+        self.loops.spawn("delivery topics", self.delivery.follow_subscriptions)
+        self.loops.spawn("stale callbacks", self.ice.drop_stale_callbacks)
+
+    def is_ready(self) -> bool:
+        return self.ready.is_set()
+
+    def problems(self) -> list[str]:
+        """Why this worker should not be trusted right now: empty when it is healthy (/health says 200)."""
+        if not self.ready.is_set():
+            return ["starting: the configuration topics are not loaded yet"]
+        found = self.loops.problems()
+        waited = self.route.oldest_wait() if self.route is not None else 0.0
+        if waited > self.settings.stall_seconds:
+            found.append(f"routing stalled: the oldest raw event has waited {waited:.0f} s to be handed on")
+        return found
+
+    async def on_stop(self) -> None:
+        self.ready.clear()
+        await self.loops.stop()
+        if self.delivery is not None:
+            await self.delivery.stop()
+        await self.ice.stop()
+        await self.feed.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+        await self.web.stop()
+
+
+def serve(settings: Settings, loglevel: str) -> None:
+    """Run a worker without Faust (the deliver role) until SIGTERM or Ctrl-C: a bounded drain, then exit."""
+    from mode import Worker
+
+    Worker(Node(settings), loglevel=loglevel).execute_from_commandline()

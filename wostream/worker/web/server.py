@@ -1,0 +1,102 @@
+"""The web port for operators and probes: /, /health, /subscribers, /errors, /drift and /metrics.
+
+Served by aiohttp in whichever role a worker has (routing, delivery or both), from the worker's live state;
+no page waits on the broker. The port lists every subscriber, so it answers only a Host it knows: an IP
+literal (probes and scrapers dial addresses) or one of `web_allowed_hosts` (localhost by default). A page on
+some other site that rebinds its own name to this address (DNS rebinding) is refused with 421.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from wostream.config.settings import Settings
+from wostream.worker.web import views
+from wostream.worker.web.metrics import make_registry, render
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def host_allowed(host: str | None, names: list[str]) -> bool:
+    """Whether a request's Host header (with or without a port) names this server for its operators."""
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    name = name.strip("[]").lower()
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name in {n.lower() for n in names}
+
+
+def _json(doc: object, status: int = 200) -> web.Response:
+    return web.json_response(doc, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+class WebServer:
+    def __init__(self, settings: Settings, node: views.Observed) -> None:
+        self.settings = settings
+        self.node = node
+        self._runner: web.AppRunner | None = None
+
+    def application(self) -> web.Application:
+        node = self.node
+        registry = make_registry(node.stats, node.directory, node.lag, node.board)
+        allowed = self.settings.web_allowed_hosts
+
+        @web.middleware
+        async def known_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if not host_allowed(request.host, allowed):
+                return web.Response(status=421, text="unknown Host: add it to WOSTREAM_WEB_ALLOWED_HOSTS\n")
+            return await handler(request)
+
+        async def index(_: web.Request) -> web.Response:
+            return web.Response(text=views.index(node), content_type="text/html", charset="utf-8")
+
+        async def metrics(_: web.Request) -> web.Response:
+            return web.Response(body=render(registry), headers={"Content-Type": PROMETHEUS})
+
+        async def health(_: web.Request) -> web.Response:
+            doc, status = views.health(node)
+            return _json(doc, status)
+
+        async def subscribers(_: web.Request) -> web.Response:
+            return _json(views.subscribers(node))
+
+        async def errors(_: web.Request) -> web.Response:
+            return _json(views.errors(node))
+
+        async def drift(_: web.Request) -> web.Response:
+            return _json(node.drift.snapshot())
+
+        app = web.Application(middlewares=[known_host])
+        for path, handler in (
+            ("/", index),
+            ("/metrics", metrics),
+            ("/health", health),
+            ("/subscribers", subscribers),
+            ("/errors", errors),
+            ("/drift", drift),
+        ):
+            app.router.add_get(path, handler)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.application(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        log.info("web port on http://%s:%d/", self.settings.web_host, self.settings.web_port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
