@@ -6,6 +6,7 @@ give the same answer twice, and turn any malformed input into a result instead o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import simplejson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from wostream.core.catalogue import norm
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
@@ -309,3 +311,67 @@ def test_huge_strings_never_raise(size: int) -> None:
     result = route(raw, None, EVERYTHING, IdMaps())
     _assert_handled(result)
     assert bool(result.copies) == (len(raw) <= MAX_EVENT_BYTES)
+
+
+# --- a key given twice (issue 21): routed, kept, masked in every occurrence ------------------------------
+
+_COMPACT = simplejson.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object read with every occurrence of its keys, to look for one a plain dict would have dropped."""
+
+
+def _pairs_present(value: Any, names: list[str]) -> bool:
+    """`_present`, seeing every occurrence of a key (a plain dict keeps only the last)."""
+    if not names:
+        return True
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        try:
+            return _pairs_present(simplejson.loads(value, object_pairs_hook=_Pairs), names)
+        except ValueError:
+            return False
+    if isinstance(value, _Pairs):
+        return any(_pairs_present(v, names[1:]) for k, v in value if k.strip().lower() == names[0])
+    if isinstance(value, list):
+        return any(_pairs_present(item, names) for item in value)
+    return False
+
+
+@st.composite
+def repeated_bodies(draw: st.DrawFn) -> str:
+    """A body's compact JSON text whose keys (routing reads none of them) may be given several times."""
+    pairs: list[tuple[str, Any]] = [("serviceOrderId", "1"), ("organId", "671024")]
+    names = st.sampled_from([*KEYS, "currentUser", "currentuser", "supUser"])
+    pairs += draw(st.lists(st.tuples(names, field_values), max_size=8))
+    repeat = draw(st.lists(st.integers(0, len(pairs) - 1), max_size=3))
+    pairs += [pairs[i] if i > 1 else ("remark", "again") for i in repeat]
+    return "{" + ",".join(_COMPACT.encode(k) + ":" + _COMPACT.encode(v) for k, v in pairs) + "}"
+
+
+@SETTINGS
+@given(body=repeated_bodies(), as_string=st.booleans())
+def test_a_body_with_keys_given_twice_is_forwarded_as_received(body: str, as_string: bool) -> None:
+    data = _COMPACT.encode(body) if as_string else body
+    raw = ('{"changeId":"1","dataArea":"fwwt","data":' + data + "}").encode()
+    result = route(raw, None, EVERYTHING, IdMaps())
+    assert result.quarantine == () and [c.base_code for c in result.copies] == ["ALL", "ORG"]
+    assert simplejson.loads(result.copies[1].envelope)["data"] == body
+
+
+@SETTINGS
+@given(body=repeated_bodies(), masks=st.lists(st.sampled_from(MASKS), min_size=1, max_size=4), maps=idmaps)
+def test_a_masked_key_given_twice_is_gone_in_every_occurrence(
+    body: str, masks: list[str], maps: IdMaps
+) -> None:
+    index = SubscriptionIndex([Subscription("S1", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"))])
+    masked = SubscriptionIndex([replace(index.subscriptions[0], mask=tuple(masks))])
+    raw = ('{"changeId":"5","dataArea":"fwwt","data":' + body + "}").encode()
+    (copy,) = route(raw, None, masked, maps).copies
+    data = simplejson.loads(simplejson.loads(copy.envelope)["data"], object_pairs_hook=_Pairs)
+    for path in masks:
+        assert not _pairs_present(data, [n.replace("[]", "").strip().lower() for n in path.split(".")]), path
+    received = simplejson.loads(body, object_pairs_hook=_Pairs)
+    top = {norm(p) for p in masks if "." not in p}
+    kept = [k for k, _ in received if norm(k.replace("[]", "")) not in top]
+    assert [k for k, _ in data if k in {k for k, _ in received}] == kept

@@ -193,6 +193,42 @@ def test_data_given_as_a_json_string_is_forwarded_with_the_same_content() -> Non
     assert simplejson.loads(result.copies[0].envelope)["data"] == text
 
 
+# A key given twice: routing reads neither value, so the event goes out with both (SPEC.md section 6).
+TWICE = (
+    '{"serviceOrderId":"1","organId":"671024","contactTel":"138","remark":"a","contacttel ":"139",'
+    '"remark":"b","currentUser":[{"userTel":"137","userTel":"136"}]}'
+)
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_a_body_with_a_key_given_twice_is_routed_and_forwarded_as_received(as_string: bool) -> None:
+    data = simplejson.dumps(TWICE) if as_string else TWICE
+    text = ('{"changeId":"1","dataArea":"fwwt","data":' + data + "}").encode()
+    result = route(text, None, SubscriptionIndex([sub("A")]), IdMaps())
+    assert codes(result) == ["A"] and result.quarantine == ()
+    assert simplejson.loads(result.copies[0].envelope)["data"] == TWICE
+
+
+def test_a_masked_key_given_twice_is_removed_in_every_occurrence() -> None:
+    text = ('{"changeId":"1","dataArea":"fwwt","data":' + TWICE + "}").encode()
+    index = SubscriptionIndex([sub("A", mask=("contactTel", "currentUser[].userTel"))])
+    result = route(text, None, index, IdMaps())
+    assert simplejson.loads(result.copies[0].envelope)["data"] == (
+        '{"serviceOrderId":"1","organId":"671024","remark":"a","remark":"b","currentUser":[{}]}'
+    )
+
+
+def test_a_field_routing_reads_given_twice_with_different_values_is_quarantined() -> None:
+    text = (
+        b'{"changeId":"1","dataArea":"fwwt","data":{"serviceOrderId":"1","organId":"671024","organId":"1"}}'
+    )
+    result = route(text, None, SubscriptionIndex([sub("A")]), IdMaps())
+    assert result.copies == () and result.quarantine == (
+        'organId in data is given twice with different values (duplicate keys "organId": "671024" and '
+        '"organId": "1")',
+    )
+
+
 def test_change_id_8_is_unsupported_and_goes_nowhere() -> None:
     index = SubscriptionIndex([sub("ALL", areas=(WILDCARD,), change_ids=(WILDCARD,), organs=(WILDCARD,))])
     drift = Drift()
