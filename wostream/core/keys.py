@@ -4,7 +4,9 @@ Producers spell keys as they like (`userid`, `"hangRemark "`), so intake, drift,
 match field names leniently (`catalogue.norm`). Each used to group a body's keys on its own, and enrichment
 and masking did it again for every subscriber's copy: about a hundred case-folds per event for a body of
 twenty keys. `Keys` groups each object of one event once, remembers it by identity (holding the object, so
-an identity is never reused while remembered), and answers every later question from that grouping.
+an identity is never reused while remembered), and answers every later question from that grouping. It also
+reads once per event the JSON text a string value may hold (a stringified `currentUser`), which enrichment
+and masking look into for every subscriber's copy.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from functools import lru_cache
 from typing import Any
 
 from wostream.core.catalogue import norm
+from wostream.core.jsontext import loads
+
+MAX_JSON_TEXT = 1 << 20  # a string value is looked into as JSON up to this size (bounded by the event anyway)
 
 Groups = dict[str, list[str]]  # lenient identity -> every key of the object spelling it, in order
 
@@ -35,10 +40,11 @@ def group(obj: Mapping[str, Any]) -> Groups:
 class Keys:
     """The key groups of the objects of one event (its envelope, its body, nested objects, copies)."""
 
-    __slots__ = ("_seen",)
+    __slots__ = ("_seen", "_texts")
 
     def __init__(self) -> None:
         self._seen: dict[int, tuple[Mapping[str, Any], Groups]] = {}
+        self._texts: dict[int, tuple[str, Any]] = {}
 
     def groups(self, obj: Mapping[str, Any]) -> Groups:
         found = self._seen.get(id(obj))
@@ -58,3 +64,23 @@ class Keys:
             return name
         spelled = self.groups(obj).get(norm_name(name))
         return spelled[0] if spelled else None
+
+    def json_in(self, text: str) -> Any:
+        """The object or array `text` holds as JSON text, or None for any other string. Read once per event
+        and shared by every copy, so treat it as read-only."""
+        found = self._texts.get(id(text))
+        if found is not None and found[0] is text:
+            return found[1]
+        value = _json_in(text)
+        self._texts[id(text)] = (text, value)
+        return value
+
+
+def _json_in(text: str) -> Any:
+    if len(text) > MAX_JSON_TEXT or not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        value = loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict | list) else None

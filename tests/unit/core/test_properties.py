@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wostream.core.catalogue import norm
+from wostream.core.enrichment import enrich
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
+from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
 from wostream.core.routing import SubscriptionIndex, route
 from wostream.dev.workload import example_files
@@ -375,3 +377,38 @@ def test_a_masked_key_given_twice_is_gone_in_every_occurrence(
     top = {norm(p) for p in masks if "." not in p}
     kept = [k for k, _ in received if norm(k.replace("[]", "")) not in top]
     assert [k for k, _ in data if k in {k for k, _ in received}] == kept
+
+
+# --- enrichment reaches every value masking reaches, JSON text included (issue 21) -----------------------
+
+PERSON = {"userId": "94781", "userTel": "13900000000"}
+people = st.recursive(
+    st.just(PERSON) | st.just(PERSON).map(simplejson.dumps) | st.sampled_from(["junk", 7]),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(simplejson.dumps),
+    max_leaves=6,
+)
+
+
+def _count(value: Any, name: str) -> int:
+    """Occurrences of key `name` in the objects `value` holds at its own level, as the contract reads it:
+    through arrays and values sent as JSON text, not into an object's own fields."""
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        return _count(simplejson.loads(value, object_pairs_hook=_Pairs), name)
+    if isinstance(value, _Pairs | dict):
+        return sum(1 for k, _ in (value if isinstance(value, _Pairs) else value.items()) if k == name)
+    if isinstance(value, list):
+        return sum(_count(item, name) for item in value)
+    return 0
+
+
+@SETTINGS
+@given(current=people, sup=people)
+def test_enrichment_and_masking_walk_the_same_values(current: Any, sup: Any) -> None:
+    maps = _maps([("S", IdKind.EMPLOYEE, "94781", "E-1")])
+    body = {"serviceOrderId": "1", "currentUser": current, "supUser": sup}
+    enriched = enrich(body, "7", "S", maps)
+    masked = mask(body, ["currentUser[].userTel", "supUser[].userTel"])
+    for field in ("currentUser", "supUser"):
+        people_here = _count(body[field], "userTel")
+        assert _count(enriched[field], "eUserId") == people_here == _count(enriched[field], "userTel")
+        assert _count(masked[field], "userTel") == 0 and _count(masked[field], "userId") == people_here

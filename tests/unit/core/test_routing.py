@@ -229,6 +229,17 @@ def test_a_field_routing_reads_given_twice_with_different_values_is_quarantined(
     )
 
 
+def test_a_value_sent_as_json_text_is_enriched_where_it_is_masked() -> None:
+    current = '[{"userId":"94781","userTel":"13900000000"}]'
+    idmaps = IdMaps()
+    idmaps.put("A", IdKind.EMPLOYEE, "94781", "A-EMP")
+    index = SubscriptionIndex([sub("A", mask=("currentUser[].userTel",))])
+    (copy,) = route(raw({**BODY, "currentUser": current}, changeId="5"), None, index, idmaps).copies
+    _, data = decoded(copy.envelope)
+    assert isinstance(data["currentUser"], str)
+    assert simplejson.loads(data["currentUser"]) == [{"userId": "94781", "eUserId": "A-EMP"}]
+
+
 def test_change_id_8_is_unsupported_and_goes_nowhere() -> None:
     index = SubscriptionIndex([sub("ALL", areas=(WILDCARD,), change_ids=(WILDCARD,), organs=(WILDCARD,))])
     drift = Drift()
