@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from wostream.core.catalogue import EnrichmentRule, enrichment_rules
+from wostream.core.catalogue import EnrichmentRule, enrichment_rules, ticket_rules
 from wostream.core.keys import Keys
 from wostream.core.models import IdKind, IdMaps
 from wostream.core.walk import walk
@@ -31,6 +31,7 @@ class _Context:
     base_code: str
     idmaps: IdMaps
     keys: Keys
+    ticket: Mapping[str, str]  # required target -> the ticket's id its source names (`ticket_rules`)
 
 
 def _our_id(value: object) -> str | None:
@@ -58,8 +59,13 @@ def _id_kind(entry: Mapping[str, Any], rule: EnrichmentRule, ctx: _Context) -> I
 
 
 def _their_id(entry: Mapping[str, Any], rule: EnrichmentRule, ctx: _Context) -> str | None:
-    """The subscriber's id for one rule on one object, or None to leave the target as received."""
+    """The subscriber's id for one rule on one object, or None to leave the target as received.
+
+    When the object has no usable source, a required `e…Id` of the kind comes from the ticket's own id
+    (`ctx.ticket`), exactly as if the body had carried it: the id routing decided the scope with."""
     ours = _our_ids(entry, rule.source, ctx.keys)
+    if not ours and rule.target in ctx.ticket:
+        ours = {ctx.ticket[rule.target]}
     if len(ours) != 1:
         return None
     kind = _id_kind(entry, rule, ctx)
@@ -100,19 +106,25 @@ def enrich(
     base_code: str,
     idmaps: IdMaps,
     keys: Keys | None = None,
+    ticket_ids: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A new body with `base_code`'s own ids filled in; a missing mapping leaves the field as received.
 
-    `keys`: the event's key groups (from intake), shared by every subscriber's copy."""
+    `keys`: the event's key groups (from intake), shared by every subscriber's copy. `ticket_ids`: the ids of
+    the ticket itself routing used for this event, by source field (`tickets.ticket_ids`); an `e…Id` the
+    kind's table marks required is filled from them when the body lacks the source (`ticket_rules`)."""
     if not idmaps.any_for(base_code):
         return dict(body)  # no id maps for this subscriber: the common case, skip the key scans
-    ctx = _Context(change_id, base_code, idmaps, Keys() if keys is None else keys)
+    ids = ticket_ids or {}
+    ticket = {r.target: ids[r.source] for r in ticket_rules(change_id) if r.source in ids}
+    ctx = _Context(change_id, base_code, idmaps, Keys() if keys is None else keys, ticket)
     top, nested = _grouped()
     out = _apply(body, top, ctx)
     out = dict(body) if out is body else out
+    inside = _Context(change_id, base_code, idmaps, ctx.keys, {})  # a container's entries are people
     for container, rules in nested.items():
         for key in ctx.keys.spellings(body, container):
-            new = _within(out[key], rules, ctx)
+            new = _within(out[key], rules, inside)
             if new is not out[key]:
                 out[key] = new
     return out

@@ -20,7 +20,7 @@ from wostream.core.eventid import event_id
 from wostream.core.intake import NO_DATA_AREA, ParsedEvent, Rejection, parse_raw
 from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription, Ticket
-from wostream.core.tickets import fill, recall, remember
+from wostream.core.tickets import fill, recall, remember, ticket_ids
 
 UNSUPPORTED_CHANGE_ID = "8"
 _CACHE_LIMIT = 4096  # distinct (dataArea, changeId) lookups remembered; data areas come from input
@@ -154,7 +154,8 @@ def _copy(
     shared = not idmaps.any_for(sub.base_code)
     data = alike.get(sub.mask) if shared else None
     if data is None:
-        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps, parsed.keys)
+        ids = ticket_ids(parsed)
+        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps, parsed.keys, ids)
         if sub.mask:
             body = mask(body, sub.mask, parsed.keys)
         data = envelope(area, parsed.change_id, body)

@@ -19,7 +19,7 @@ from wostream.core.enrichment import enrich
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
 from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
-from wostream.core.routing import SubscriptionIndex, route
+from wostream.core.routing import Memory, SubscriptionIndex, route
 from wostream.dev.workload import example_files
 
 SETTINGS = settings(
@@ -412,3 +412,37 @@ def test_enrichment_and_masking_walk_the_same_values(current: Any, sup: Any) -> 
         people_here = _count(body[field], "userTel")
         assert _count(enriched[field], "eUserId") == people_here == _count(enriched[field], "userTel")
         assert _count(masked[field], "userTel") == 0 and _count(masked[field], "userId") == people_here
+
+
+# --- a required eCommunityId names the community routing used, from the body or the ticket (issue 21) ---
+
+REQUIRE_E_COMMUNITY = {"1", "6", "7", "9", "10"}  # SPEC.md section 5: eCommunityId Y
+
+
+@SETTINGS
+@given(
+    first=st.sampled_from(COMMUNITIES),
+    later=st.lists(
+        st.tuples(
+            st.sampled_from([c for c in CHANGE_IDS if c != "8"]), st.none() | st.sampled_from(COMMUNITIES)
+        ),
+        max_size=6,
+    ),
+)
+def test_a_required_e_community_id_names_the_community_routing_used(
+    first: str, later: list[tuple[str, str | None]]
+) -> None:
+    maps = _maps([("S", IdKind.COMMUNITY, c, f"E-{c}") for c in COMMUNITIES])
+    index = SubscriptionIndex([Subscription("S", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"))])
+    tickets: dict[str, Any] = {}
+    known: str | None = None
+    for change_id, community in [("1", first), *later]:
+        body = {"serviceOrderId": "T"} | ({} if community is None else {"communityId": community})
+        raw = simplejson.dumps({"changeId": change_id, "dataArea": "fwwt", "data": body}).encode()
+        result = route(raw, b"T", index, maps, memory=Memory(tickets.get, 0.0))
+        tickets["T"] = result.ticket
+        known = community or known
+        data = simplejson.loads(simplejson.loads(result.copies[0].envelope)["data"])
+        filled = community is not None or change_id in REQUIRE_E_COMMUNITY
+        assert data.get("eCommunityId") == (f"E-{known}" if filled else None)
+        assert data.get("communityId") == community, "the body is not given the ticket's community"

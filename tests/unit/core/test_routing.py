@@ -285,11 +285,11 @@ def test_one_subscribers_failure_does_not_cost_the_others(monkeypatch: pytest.Mo
     real = enrich
 
     def picky(
-        body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps, keys: Any = None
+        body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps, *rest: Any
     ) -> dict[str, Any]:
         if base_code == "B":
             raise KeyError("nope")
-        return real(body, change_id, base_code, idmaps, keys)
+        return real(body, change_id, base_code, idmaps, *rest)
 
     monkeypatch.setattr(routing, "enrich", picky)
     maps = IdMaps()
