@@ -6,6 +6,7 @@ give the same answer twice, and turn any malformed input into a result instead o
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -446,3 +447,40 @@ def test_a_required_e_community_id_names_the_community_routing_used(
         filled = community is not None or change_id in REQUIRE_E_COMMUNITY
         assert data.get("eCommunityId") == (f"E-{known}" if filled else None)
         assert data.get("communityId") == community, "the body is not given the ticket's community"
+
+
+# --- one escaping style per envelope (issue 21) ----------------------------------------------------------
+
+# lone surrogates included, and often: they are what used to switch an envelope's style
+any_text = st.text(
+    st.sampled_from(["a", "中", "\udc80", "\ud800"]) | st.characters(exclude_categories=()), max_size=6
+)
+_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")  # a \u escape at any depth of JSON-in-JSON
+
+
+@SETTINGS
+@example(area="房屋", values={"名": "\udc80"}, current=[])
+@given(
+    area=st.sampled_from(["fwwt", "房屋", "ü"]),
+    values=st.dictionaries(st.sampled_from(["x", "名", "remark"]), any_text, max_size=3),
+    current=st.lists(st.fixed_dictionaries({"userTel": any_text, "userName": any_text}), max_size=2),
+)
+def test_every_envelope_has_one_escaping_style(area: str, values: dict[str, str], current: list[Any]) -> None:
+    body = {"serviceOrderId": "1", "organId": "671024", **values, "currentUser": simplejson.dumps(current)}
+    raw = simplejson.dumps({"changeId": "5", "dataArea": area, "data": body}).encode()
+    masked = SubscriptionIndex(
+        [
+            Subscription(
+                "M", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"), mask=("currentUser.userTel",)
+            )
+        ]
+    )
+    (copy,) = route(raw, None, masked, IdMaps()).copies
+    text = copy.envelope.decode("utf-8")  # strict: valid UTF-8
+    outer = simplejson.loads(text)
+    data = simplejson.loads(outer["data"])
+    assert outer["dataArea"] == area and {k: data[k] for k in values} == values
+    assert simplejson.loads(data["currentUser"]) == [{"userName": p["userName"]} for p in current]
+    # raw UTF-8 everywhere: the only escapes are of control characters and of lone surrogates
+    for code in (int(found, 16) for found in _ESCAPE.findall(text)):
+        assert code < 0x20 or 0xD800 <= code <= 0xDFFF, hex(code)

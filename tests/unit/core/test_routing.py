@@ -161,6 +161,27 @@ def test_envelope_survives_a_lone_surrogate() -> None:
     assert keys == ["baseCode", "dataArea", "changeId", "data"] and data == {"x": "\ud800", "y": "中"}
 
 
+def test_a_lone_surrogate_changes_nothing_but_its_own_escape() -> None:
+    """One escaping style for every envelope: raw UTF-8 in dataArea and data alike; only the lone surrogate,
+    which UTF-8 cannot carry, is a \\u escape, inside data's JSON text (so the envelope parses anywhere)."""
+    plain = envelope("房屋", "1", {"x": "?", "y": "中"}).decode("utf-8")
+    lone = envelope("房屋", "1", {"x": "\ud800", "y": "中"}).decode("utf-8")
+    assert lone == plain.replace('\\"x\\":\\"?\\"', '\\"x\\":\\"\\\\ud800\\"')
+    assert '"dataArea":"房屋"' in lone and "中" in lone and "\\u4e2d" not in lone
+    assert simplejson.loads(lone)["data"] == '{"x":"\\ud800","y":"中"}'
+
+
+def test_json_text_rewritten_by_a_mask_follows_the_same_rule() -> None:
+    current = simplejson.dumps([{"userTel": "139", "userName": "\udc80中"}])
+    body = {**BODY, "currentUser": current}
+    index = SubscriptionIndex([sub("A", mask=("currentUser[].userTel",))])
+    (copy,) = route(raw(body, changeId="5"), None, index, IdMaps()).copies
+    data = simplejson.loads(copy.envelope.decode("utf-8"))["data"]
+    current_text = simplejson.loads(data)["currentUser"]
+    assert current_text == '[{"userName": "\\udc80中"}]'
+    assert simplejson.loads(current_text) == [{"userName": "\udc80中"}]
+
+
 def test_deliveries_carry_key_area_kind_and_one_event_id() -> None:
     index = SubscriptionIndex([sub("B"), sub("A"), sub("C", areas=(WILDCARD,), change_ids=(WILDCARD,))])
     result = route(raw(changeId=1), b"ignored", index, IdMaps())
