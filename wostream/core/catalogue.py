@@ -83,6 +83,7 @@ class EnrichmentRule:
     """Fill `target` with the subscriber's id for the value at `source` (optionally inside `within`).
 
     `kind` is a fixed id space, or None when the neighbouring `userType` decides (`by_user_type`).
+    `ticket`: the source is an id of the ticket itself, which ticket memory keeps (`tickets.ticket_ids`).
     """
 
     source: str
@@ -91,6 +92,7 @@ class EnrichmentRule:
     default: IdKind | None = None
     default_for: Mapping[str, IdKind] = field(default_factory=dict)
     within: str | None = None
+    ticket: bool = False
 
     def kind_for(self, user_type: object, change_id: str) -> IdKind | None:
         """The id space of this value, or None when the userType names none we know."""
@@ -130,6 +132,8 @@ def _rule(raw: Mapping[str, Any]) -> EnrichmentRule:
     kind = None if raw["kind"] == "by_user_type" else IdKind(raw["kind"])
     default = IdKind(raw["default"]) if "default" in raw else None
     default_for = {str(k): IdKind(v) for k, v in raw.get("default_for", {}).items()}
+    if raw.get("ticket") and "within" in raw:
+        raise ValueError(f"enrichment rule for {raw['target']}: a ticket's own id is not within an entry")
     return EnrichmentRule(
         source=str(raw["source"]),
         target=str(raw["target"]),
@@ -137,6 +141,7 @@ def _rule(raw: Mapping[str, Any]) -> EnrichmentRule:
         default=default,
         default_for=MappingProxyType(default_for),
         within=str(raw["within"]) if "within" in raw else None,
+        ticket=bool(raw.get("ticket", False)),
     )
 
 
@@ -179,3 +184,17 @@ def user_types() -> Mapping[str, IdKind]:
 
 def enrichment_rules() -> tuple[EnrichmentRule, ...]:
     return catalogue().enrichment
+
+
+@cache
+def ticket_rules(change_id: str) -> tuple[EnrichmentRule, ...]:
+    """The rules whose target the kind's table marks required (Y) and whose source is an id of the ticket
+    (`ticket: true`): when a body lacks the source, its ticket's remembered id fills the target instead."""
+    spec = kind(change_id)
+    if spec is None:
+        return ()
+    return tuple(
+        rule
+        for rule in enrichment_rules()
+        if rule.ticket and (target := spec.by_norm.get(norm(rule.target))) is not None and target.required
+    )

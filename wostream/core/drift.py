@@ -62,7 +62,7 @@ class Drift:
         seen = group(body) if groups is None else groups
         for lenient, spelled in seen.items():
             field = spec.by_norm.get(lenient)
-            for key in spelled:
+            for key in map(str, spelled):  # plain str: a `Repeated` key is equal only to itself
                 if field is None:
                     _bump(counts.unknown, key)
                 elif key != field.name:

@@ -1,7 +1,8 @@
 """Lenient reading of one raw event (SPEC.md sections 4a and 6): bytes in, a parsed event or a reason out.
 
 Only what routing needs is strict: `changeId`, a data area, `serviceOrderId`. The body is kept exactly
-as received (key order, spelling, decimal text) because subscribers get it forwarded, not re-modelled.
+as received (key order, spelling, decimal text, a key given twice) because subscribers get it forwarded,
+not re-modelled; only a field routing reads given twice with different values is refused.
 Every failure is a `Rejection` with a one-line reason naming the field; nothing here raises on input.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import simplejson
 
 from wostream.core.catalogue import change_ids
+from wostream.core.jsontext import loads, same
 from wostream.core.keys import Keys
 
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # far above any real ticket event; bounds memory and parse time
@@ -47,14 +49,20 @@ class _Reject(Exception):
 
 
 def _find(keys: Keys, source: Mapping[str, Any], name: str, where: str = "") -> str | None:
-    """The key spelling a field routing reads; two spellings of it (`data` and `DATA`) are two values for
-    one field, and which one the producer meant is anybody's guess: refused, naming both."""
+    """The key of a field routing reads. The field may be given more than once (the same key twice, or two
+    spellings such as `data` and `DATA`): fine when every occurrence holds the same value; with different
+    values which one the producer meant is anybody's guess, so the event is refused, naming both."""
     spelled = keys.spellings(source, name)
-    if len(spelled) > 1:
-        raise _Reject(
-            f"{name}{where} is given twice (duplicate keys {_show(spelled[0])} and {_show(spelled[1])})"
-        )
-    return spelled[0] if spelled else None
+    if not spelled:
+        return None
+    first = spelled[0]
+    for other in spelled[1:]:
+        if not same(source[first], source[other]):
+            raise _Reject(
+                f"{name}{where} is given twice with different values (duplicate keys "
+                f"{_show(first)}: {_show(source[first])} and {_show(other)}: {_show(source[other])})"
+            )
+    return first
 
 
 def _type_name(value: object) -> str:
@@ -101,24 +109,10 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def _unique(what: str) -> Any:
-    """An object hook refusing a key given twice in one object: which value a reader keeps is up to the
-    reader (RFC 8259), so an event naming its ticket or kind twice means two different things at once."""
-
-    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-            raise _Reject(f"{what} has a duplicate key: {_show(twice)} appears twice in one object")
-        return obj
-
-    return build
-
-
 def _loads(text: str, what: str) -> Any:
+    """Parse JSON text; a key given twice in one object is kept twice (`jsontext`), for routing to judge."""
     try:
-        return simplejson.loads(text, use_decimal=True, object_pairs_hook=_unique(what))
+        return loads(text)
     except InvalidOperation:  # a number literal Decimal cannot hold (e.g. an exponent of twenty digits)
         raise _Reject(f"{what} holds a number whose exponent is too large to read") from None
     except RecursionError:

@@ -1,8 +1,9 @@
 """Remove a subscriber's masked fields from its copy of a body, before it leaves the service.
 
 Masks are a security control, so matching errs towards removing too much: keys match trimmed and
-case-insensitively (a producer's `contacttel ` is still a phone number), arrays are descended whether
-or not the path says `[]`, and `[]` on an object still descends into it. Masked fields are removed,
+case-insensitively (a producer's `contacttel ` is still a phone number), every occurrence of a key given
+twice goes, arrays are descended whether or not the path says `[]`, `[]` on an object still descends into
+it, and values sent as JSON text are looked into (`walk`, shared with enrichment). Masked fields are removed,
 not blanked, so nothing about their value (not even emptiness) leaves.
 """
 
@@ -13,13 +14,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-import simplejson
-
 from wostream.core.catalogue import norm
 from wostream.core.keys import Keys
+from wostream.core.walk import walk
 
 _SEGMENT = re.compile(r"[^.\[\]]+(\[\])?")
-MAX_JSON_TEXT = 1 << 20  # a string value is looked into as JSON up to this size (bounded by the event anyway)
 
 Path = tuple[str, ...]  # normalised key names, root first
 
@@ -55,34 +54,9 @@ def compile_paths(paths: tuple[str, ...]) -> tuple[Path, ...]:
 
 
 def _mask_value(value: Any, path: Path, keys: Keys) -> Any:
-    """`value` with `path` removed below it; the same object when nothing was removed."""
-    if isinstance(value, dict):
-        return _mask_object(value, path, keys)
-    if isinstance(value, list):
-        new = [_mask_value(item, path, keys) for item in value]
-        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
-    if isinstance(value, str):
-        return _mask_json_text(value, path)
-    return value
-
-
-def _mask_json_text(text: str, path: Path) -> str:
-    """A value the producer sent as a JSON string (`"[{\"userTel\": ...}]"`) is masked inside too, and stays a
-    string: unchanged if nothing was removed, else the masked JSON written back."""
-    stripped = text.lstrip()
-    if not stripped.startswith(("{", "[")) or len(text) > MAX_JSON_TEXT:
-        return text
-    try:
-        inner = simplejson.loads(text, use_decimal=True)
-    except (ValueError, RecursionError):
-        return text
-    if not isinstance(inner, dict | list):
-        return text
-    masked = _mask_value(inner, path, Keys())
-    if masked is inner:
-        return text
-    written: str = simplejson.dumps(masked, ensure_ascii=False, use_decimal=True)
-    return written
+    """`value` with `path` removed below it (inside JSON text too: `walk`); the same object when nothing was
+    removed."""
+    return walk(value, lambda obj: _mask_object(obj, path, keys), keys)
 
 
 def _mask_object(obj: dict[str, Any], path: Path, keys: Keys) -> dict[str, Any]:

@@ -18,15 +18,15 @@ from wostream.core.drift import Drift
 from wostream.core.enrichment import enrich
 from wostream.core.eventid import event_id
 from wostream.core.intake import NO_DATA_AREA, ParsedEvent, Rejection, parse_raw
+from wostream.core.jsontext import escape_lone_surrogates
 from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription, Ticket
-from wostream.core.tickets import fill, recall, remember
+from wostream.core.tickets import fill, recall, remember, ticket_ids
 
 UNSUPPORTED_CHANGE_ID = "8"
 _CACHE_LIMIT = 4096  # distinct (dataArea, changeId) lookups remembered; data areas come from input
 
 _ENCODER = simplejson.JSONEncoder(ensure_ascii=False, separators=(",", ":"), use_decimal=True)
-_ASCII_ENCODER = simplejson.JSONEncoder(ensure_ascii=True, separators=(",", ":"), use_decimal=True)
 _json_str = simplejson.encoder.encode_basestring  # a str as a JSON string literal, non-ASCII kept
 
 
@@ -104,13 +104,19 @@ def envelope(data_area: str, change_id: str, body: dict[str, Any]) -> bytes:
 
     Assembled around simplejson's string encoder rather than encoding a dict: same bytes, and the
     `data` string is escaped once instead of going through the generic encoder a second time.
+
+    One escaping style for every envelope, so integrators can diff and log them: text beyond ASCII is raw
+    UTF-8 in `dataArea` and `data` alike, and the only `\\u` escapes are the control characters JSON requires
+    and lone surrogates (a producer's `"\\udc80"`), which UTF-8 cannot carry: those are escaped where they
+    stand, inside `data`'s JSON text, so the envelope itself parses with any JSON reader.
     """
-    text = _frame(data_area, change_id, _ENCODER.encode(body))
+    data = _ENCODER.encode(body)
+    text = _frame(data_area, change_id, data)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        # A lone surrogate escape in the body cannot be written as UTF-8; \u-escape the body instead.
-        return _frame(data_area, change_id, _ASCII_ENCODER.encode(body)).encode("utf-8")
+        text = _frame(data_area, change_id, escape_lone_surrogates(data))
+        return escape_lone_surrogates(text).encode("utf-8")  # dataArea: intake let none through, but be sure
 
 
 def _frame(data_area: str, change_id: str, data: str) -> str:
@@ -154,7 +160,8 @@ def _copy(
     shared = not idmaps.any_for(sub.base_code)
     data = alike.get(sub.mask) if shared else None
     if data is None:
-        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps, parsed.keys)
+        ids = ticket_ids(parsed)
+        body = enrich(parsed.body, parsed.change_id, sub.base_code, idmaps, parsed.keys, ids)
         if sub.mask:
             body = mask(body, sub.mask, parsed.keys)
         data = envelope(area, parsed.change_id, body)

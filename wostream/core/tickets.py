@@ -3,8 +3,9 @@
 Later events of a ticket often lack what routing needs (SPEC.md section 5: kinds 2, 3 and 4 carry `organId`
 but no `communityId`, kind 4 no data area), yet those belong to the ticket and its first events carried them.
 Each ticket keeps its data area, organisation and community; an event's own fields always win, and only what
-it lacks is filled in from memory (for routing only: the body is forwarded as received). A ticket that ended
-is forgotten `ttl` seconds later; an event arriving after that is routed as for an unknown ticket.
+it lacks is filled in from memory: for routing, and for the `e…Id`s the kind's table requires of the ticket's
+own ids (`ticket_ids`); the body is otherwise forwarded as received. A ticket that ended is forgotten `ttl`
+seconds later; an event arriving after that is routed as for an unknown ticket.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def fill(event: ParsedEvent, ticket: Ticket | None) -> ParsedEvent:
         organ_id=event.organ_id or ticket.organ_id,
         community_id=event.community_id or ticket.community_id,
     )
+
+
+def ticket_ids(event: ParsedEvent) -> dict[str, str]:
+    """The ids of the ticket itself routing used for `event` (its own, else its ticket's: `fill`), by the body
+    field that carries them. Enrichment fills a required `e…Id` from them when the body lacks the field
+    (rules marked `ticket` in events.yaml), so it names the same community the scope was decided by."""
+    ids = {"organId": event.organ_id, "communityId": event.community_id}
+    return {name: value for name, value in ids.items() if value is not None}
 
 
 def remember(ticket: Ticket | None, event: ParsedEvent, now: float) -> Ticket:

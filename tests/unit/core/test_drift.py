@@ -6,6 +6,7 @@ import simplejson
 
 from wostream.core import catalogue
 from wostream.core.drift import MAX_NAMES, OTHER, Drift
+from wostream.core.jsontext import loads
 from wostream.core.models import IdKind
 
 HEADER = {
@@ -119,3 +120,12 @@ def test_distinct_names_are_capped() -> None:
     drift.observe("4", {**KIND_4, **{f"k{i}": i for i in range(MAX_NAMES + 50)}, "x" * 500: 1})
     unknown = drift.snapshot()["4"]["unknown"]
     assert len(unknown) == MAX_NAMES + 1 and unknown[OTHER] == 51
+
+
+def test_a_key_given_twice_counts_as_its_spelling_each_time() -> None:
+    body = loads(simplejson.dumps(KIND_4)[:-1] + ',"evalue":"5","odd":1,"odd":2,"EVALUE":"3"}')
+    drift = Drift()
+    drift.observe("4", body)
+    counts = drift.snapshot()["4"]
+    assert counts["variant"] == {"EVALUE": 1}, "a second canonical `evalue` is no variant spelling"
+    assert counts["unknown"] == {"odd": 2} and counts["missing"] == {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
 from wostream.core.catalogue import enrichment_rules
 from wostream.core.enrichment import enrich
+from wostream.core.jsontext import loads
 from wostream.core.models import IdKind, IdMaps
 
 SUB = "HRZDWYWHXT"
@@ -139,3 +141,71 @@ def test_input_is_never_mutated_and_result_is_new() -> None:
     assert out is not body and out["currentUser"] is not body["currentUser"]
     unchanged = enrich(body, "5", "NOBODY", ALL)
     assert unchanged == body and unchanged is not body
+
+
+# --- the values masking reaches, JSON text included (issue 21) --------------------------------------------
+
+
+def test_entries_sent_as_json_text_get_their_ids_and_stay_text() -> None:
+    body = {
+        "currentUser": '[{"userId": "u1", "userTel": "139", "score": 1.50}, {"userId": "nobody"}]',
+        "supUser": '{"userId":"u2","userType":"1"}',
+    }
+    out = enrich(body, "7", SUB, ALL)
+    assert isinstance(out["currentUser"], str) and isinstance(out["supUser"], str)
+    assert json.loads(out["currentUser"]) == [
+        {"userId": "u1", "userTel": "139", "score": 1.5, "eUserId": "EMP-u1"},
+        {"userId": "nobody"},
+    ]
+    assert "1.50" in out["currentUser"], "numbers stay as written"
+    assert json.loads(out["supUser"]) == {"userId": "u2", "userType": "1", "eUserId": "CUST-u2"}
+    untouched = {"currentUser": '[{"userId": "nobody"}]', "supUser": "[not json"}
+    out = enrich(untouched, "7", SUB, ALL)
+    assert out["currentUser"] is untouched["currentUser"] and out["supUser"] == "[not json"
+
+
+def test_arrays_in_arrays_are_reached_as_masking_reaches_them() -> None:
+    body = {"currentUser": [[{"userId": "u1"}], '[[{"userId": "u2"}]]']}
+    out = enrich(body, "5", SUB, ALL)
+    assert out["currentUser"][0] == [{"userId": "u1", "eUserId": "EMP-u1"}]
+    assert json.loads(out["currentUser"][1]) == [[{"userId": "u2", "eUserId": "EMP-u2"}]]
+
+
+# --- a field given twice ----------------------------------------------------------------------------------
+
+
+def test_every_occurrence_of_the_target_is_filled_and_agreeing_sources_are_used() -> None:
+    body = loads('{"userId":"u1","eUserId":"ours","userid":" u1","eUserId":"ours","EUSERID":""}')
+    out = enrich(body, "6", SUB, ALL)
+    assert [(str(k), v) for k, v in out.items()] == [
+        ("userId", "u1"),
+        ("eUserId", "EMP-u1"),
+        ("userid", " u1"),
+        ("eUserId", "EMP-u1"),
+        ("EUSERID", "EMP-u1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"userId":"u1","userId":"u2","eUserId":"as-sent"}',
+        '{"userId":"u1","USERID":"u2","eUserId":"as-sent"}',
+        '{"userId":"u1","userType":"1","userType":"2","eUserId":"as-sent"}',
+    ],
+)
+def test_a_source_or_user_type_given_twice_with_different_values_leaves_the_target_as_received(
+    text: str,
+) -> None:
+    body = loads(text)
+    assert enrich(body, "6", SUB, ALL)["eUserId"] == "as-sent"
+
+
+def test_a_container_given_twice_is_enriched_in_every_occurrence() -> None:
+    body = loads(
+        '{"currentUser":[{"userId":"u1"}],"currentuser":{"userId":"u2"},"currentUser":"[{\\"userId\\":\\"u2\\"}]"}'
+    )
+    values = list(enrich(body, "5", SUB, ALL).values())
+    assert values[0] == [{"userId": "u1", "eUserId": "EMP-u1"}]
+    assert values[1] == {"userId": "u2", "eUserId": "EMP-u2"}
+    assert json.loads(values[2]) == [{"userId": "u2", "eUserId": "EMP-u2"}]

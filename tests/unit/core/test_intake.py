@@ -29,6 +29,11 @@ def parsed(raw_bytes: bytes, key: bytes | None = None) -> ParsedEvent:
     return result
 
 
+def twice(field: str, keys: str) -> str:
+    """The reason for a field routing reads given twice with different values."""
+    return f"{field} is given twice with different values (duplicate keys {keys})"
+
+
 def reason(raw_bytes: bytes) -> str:
     result = parse_raw(raw_bytes, None)
     assert isinstance(result, Rejection), result
@@ -239,15 +244,11 @@ def test_event_id_differs_when_meaning_differs() -> None:
     [
         (
             b'{"dataArea":"fwwt","changeId":"1","changeId":"2","data":{"serviceOrderId":"1"}}',
-            'event has a duplicate key: "changeId" appears twice in one object',
+            twice("changeId", '"changeId": "1" and "changeId": "2"'),
         ),
         (
             b'{"dataArea":"fwwt","changeId":"1","data":{"serviceOrderId":"1","serviceOrderId":"2"}}',
-            'event has a duplicate key: "serviceOrderId" appears twice in one object',
-        ),
-        (
-            b'{"dataArea":"fwwt","changeId":"1","data":"{\\"serviceOrderId\\":\\"1\\",\\"a\\":1,\\"a\\":2}"}',
-            'data (a JSON string) has a duplicate key: "a" appears twice in one object',
+            twice("serviceOrderId in data", '"serviceOrderId": "1" and "serviceOrderId": "2"'),
         ),
         (
             b'{"dataArea":["10008"],"changeId":"1","data":{"serviceOrderId":"1","templateCode":"fwwt"}}',
@@ -268,12 +269,109 @@ def test_ambiguous_or_unreadable_events_are_rejected_naming_why(raw: bytes, reas
     assert isinstance(result, Rejection) and result.reason == reason
 
 
-def test_two_spellings_of_a_field_routing_reads_are_refused_naming_both() -> None:
+def test_two_spellings_of_a_field_routing_reads_with_different_values_are_refused_naming_both() -> None:
     raw = b'{"changeId":"1","dataArea":"a","DATAAREA":"b","data":{"serviceOrderId":"1"}}'
     assert parse_raw(raw) == Rejection(
-        'dataArea is given twice (duplicate keys "dataArea" and "DATAAREA")', "1"
+        twice("dataArea", '"dataArea": "a" and "DATAAREA": "b"'),
+        "1",
     )
     raw = b'{"changeId":"1","dataArea":"a","data":{"serviceOrderId":"1","organid":"2","organId":"3"}}'
     assert parse_raw(raw) == Rejection(
-        'organId in data is given twice (duplicate keys "organid" and "organId")', "1"
+        twice("organId in data", '"organid": "2" and "organId": "3"'),
+        "1",
     )
+
+
+# --- a key given twice: kept unless routing reads it with two values (SPEC.md section 6) ---------------
+
+ENVELOPE = '{{"changeId":{c},"dataArea":"fwwt",{extra}"data":{{"serviceOrderId":"1","organId":"7"{body}}}}}'
+
+
+def event_text(c: str = '"1"', extra: str = "", body: str = "") -> bytes:
+    return ENVELOPE.format(c=c, extra=extra, body=body).encode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        event_text(body=',"contactTel":"1","x":2,"contactTel":"3"'),
+        event_text(body=',"a":{"b":1,"b":[1]},"a":null'),
+        event_text(extra='"baseCode":"x","baseCode":"y",'),
+        b'{"changeId":"1","dataArea":"fwwt","data":"{\\"serviceOrderId\\":\\"1\\",\\"a\\":1,\\"a\\":2}"}',
+    ],
+)
+def test_a_key_routing_does_not_read_may_be_given_twice(text: bytes) -> None:
+    assert parsed(text).service_order_id == "1"
+
+
+def test_every_occurrence_of_a_key_given_twice_is_kept_in_order() -> None:
+    body = parsed(event_text(body=',"contactTel":"1","x":2,"contactTel":"3","CONTACTTEL":"4"')).body
+    # str(): a later occurrence is a `Repeated` key, equal only to itself
+    assert [(str(k), v) for k, v in body.items()] == [
+        ("serviceOrderId", "1"),
+        ("organId", "7"),
+        ("contactTel", "1"),
+        ("x", 2),
+        ("contactTel", "3"),
+        ("CONTACTTEL", "4"),
+    ]
+    assert body["contactTel"] == "1", "a lookup by name finds the first occurrence"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (event_text(c='"2","changeId":"2"'), ("change_id", "2")),
+        (event_text(c='"2","CHANGEID":"2"'), ("change_id", "2")),
+        (event_text(extra='"dataArea":"fwwt","DataArea":"fwwt",'), ("data_area", "fwwt")),
+        (event_text(extra='"eventId":"e","eventid":"e",'), ("event_id", "e")),
+        (event_text(body=',"organId":"7"'), ("organ_id", "7")),
+        (event_text(body=',"communityId":"c","communityid":"c"'), ("community_id", "c")),
+        (event_text(body=',"serviceOrderId":"1"'), ("service_order_id", "1")),
+        (
+            b'{"changeId":"1","data":{"serviceOrderId":"1","templateCode":"t","templatecode":"t"},'
+            b'"DATA":{"templateCode":"t","serviceOrderId":"1","templatecode":"t"}}',
+            ("data_area", "t"),
+        ),
+    ],
+)
+def test_a_field_routing_reads_may_be_given_twice_with_the_same_value(
+    text: bytes, field: tuple[str, str]
+) -> None:
+    attribute, value = field
+    assert getattr(parsed(text), attribute) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            event_text(c='"2","changeid":2'),
+            twice("changeId", '"changeId": "2" and "changeid": 2'),
+        ),
+        (
+            event_text(extra='"eventId":"e","eventId":"f",'),
+            twice("eventId", '"eventId": "e" and "eventId": "f"'),
+        ),
+        (
+            event_text(body=',"organId":"8"'),
+            twice("organId in data", '"organId": "7" and "organId": "8"'),
+        ),
+        (
+            event_text(body=',"communityid":"c","communityId":"d"'),
+            twice("communityId in data", '"communityid": "c" and "communityId": "d"'),
+        ),
+        (
+            b'{"changeId":"1","data":{"serviceOrderId":"1","serviceTypeCode":"s","serviceTypeCode":"t"}}',
+            twice("serviceTypeCode in data", '"serviceTypeCode": "s" and "serviceTypeCode": "t"'),
+        ),
+        (
+            b'{"changeId":"1","dataArea":"a","data":{"serviceOrderId":"1"},"data":{"serviceOrderId":"2"}}',
+            twice("data", '"data": object and "data": object'),
+        ),
+    ],
+)
+def test_a_field_routing_reads_given_twice_with_different_values_is_refused_naming_it(
+    text: bytes, expected: str
+) -> None:
+    assert reason(text) == expected

@@ -6,6 +6,8 @@ give the same answer twice, and turn any malformed input into a result instead o
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from workshop.workload import example_files
+from wostream.core.catalogue import norm
+from wostream.core.enrichment import enrich
 from wostream.core.intake import MAX_DEPTH, MAX_EVENT_BYTES
+from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription
-from wostream.core.routing import SubscriptionIndex, route
+from wostream.core.routing import Memory, SubscriptionIndex, route
 
 SETTINGS = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -309,3 +314,173 @@ def test_huge_strings_never_raise(size: int) -> None:
     result = route(raw, None, EVERYTHING, IdMaps())
     _assert_handled(result)
     assert bool(result.copies) == (len(raw) <= MAX_EVENT_BYTES)
+
+
+# --- a key given twice (issue 21): routed, kept, masked in every occurrence ------------------------------
+
+_COMPACT = simplejson.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object read with every occurrence of its keys, to look for one a plain dict would have dropped."""
+
+
+def _pairs_present(value: Any, names: list[str]) -> bool:
+    """`_present`, seeing every occurrence of a key (a plain dict keeps only the last)."""
+    if not names:
+        return True
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        try:
+            return _pairs_present(simplejson.loads(value, object_pairs_hook=_Pairs), names)
+        except ValueError:
+            return False
+    if isinstance(value, _Pairs):
+        return any(_pairs_present(v, names[1:]) for k, v in value if k.strip().lower() == names[0])
+    if isinstance(value, list):
+        return any(_pairs_present(item, names) for item in value)
+    return False
+
+
+@st.composite
+def repeated_bodies(draw: st.DrawFn) -> str:
+    """A body's compact JSON text whose keys (routing reads none of them) may be given several times."""
+    pairs: list[tuple[str, Any]] = [("serviceOrderId", "1"), ("organId", "671024")]
+    names = st.sampled_from([*KEYS, "currentUser", "currentuser", "supUser"])
+    pairs += draw(st.lists(st.tuples(names, field_values), max_size=8))
+    repeat = draw(st.lists(st.integers(0, len(pairs) - 1), max_size=3))
+    pairs += [pairs[i] if i > 1 else ("remark", "again") for i in repeat]
+    return "{" + ",".join(_COMPACT.encode(k) + ":" + _COMPACT.encode(v) for k, v in pairs) + "}"
+
+
+@SETTINGS
+@given(body=repeated_bodies(), as_string=st.booleans())
+def test_a_body_with_keys_given_twice_is_forwarded_as_received(body: str, as_string: bool) -> None:
+    data = _COMPACT.encode(body) if as_string else body
+    raw = ('{"changeId":"1","dataArea":"fwwt","data":' + data + "}").encode()
+    result = route(raw, None, EVERYTHING, IdMaps())
+    assert result.quarantine == () and [c.base_code for c in result.copies] == ["ALL", "ORG"]
+    assert simplejson.loads(result.copies[1].envelope)["data"] == body
+
+
+@SETTINGS
+@given(body=repeated_bodies(), masks=st.lists(st.sampled_from(MASKS), min_size=1, max_size=4), maps=idmaps)
+def test_a_masked_key_given_twice_is_gone_in_every_occurrence(
+    body: str, masks: list[str], maps: IdMaps
+) -> None:
+    index = SubscriptionIndex([Subscription("S1", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"))])
+    masked = SubscriptionIndex([replace(index.subscriptions[0], mask=tuple(masks))])
+    raw = ('{"changeId":"5","dataArea":"fwwt","data":' + body + "}").encode()
+    (copy,) = route(raw, None, masked, maps).copies
+    data = simplejson.loads(simplejson.loads(copy.envelope)["data"], object_pairs_hook=_Pairs)
+    for path in masks:
+        assert not _pairs_present(data, [n.replace("[]", "").strip().lower() for n in path.split(".")]), path
+    received = simplejson.loads(body, object_pairs_hook=_Pairs)
+    top = {norm(p) for p in masks if "." not in p}
+    kept = [k for k, _ in received if norm(k.replace("[]", "")) not in top]
+    assert [k for k, _ in data if k in {k for k, _ in received}] == kept
+
+
+# --- enrichment reaches every value masking reaches, JSON text included (issue 21) -----------------------
+
+PERSON = {"userId": "94781", "userTel": "13900000000"}
+people = st.recursive(
+    st.just(PERSON) | st.just(PERSON).map(simplejson.dumps) | st.sampled_from(["junk", 7]),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(simplejson.dumps),
+    max_leaves=6,
+)
+
+
+def _count(value: Any, name: str) -> int:
+    """Occurrences of key `name` in the objects `value` holds at its own level, as the contract reads it:
+    through arrays and values sent as JSON text, not into an object's own fields."""
+    if isinstance(value, str) and value.lstrip().startswith(("[", "{")):
+        return _count(simplejson.loads(value, object_pairs_hook=_Pairs), name)
+    if isinstance(value, _Pairs | dict):
+        return sum(1 for k, _ in (value if isinstance(value, _Pairs) else value.items()) if k == name)
+    if isinstance(value, list):
+        return sum(_count(item, name) for item in value)
+    return 0
+
+
+@SETTINGS
+@given(current=people, sup=people)
+def test_enrichment_and_masking_walk_the_same_values(current: Any, sup: Any) -> None:
+    maps = _maps([("S", IdKind.EMPLOYEE, "94781", "E-1")])
+    body = {"serviceOrderId": "1", "currentUser": current, "supUser": sup}
+    enriched = enrich(body, "7", "S", maps)
+    masked = mask(body, ["currentUser[].userTel", "supUser[].userTel"])
+    for field in ("currentUser", "supUser"):
+        people_here = _count(body[field], "userTel")
+        assert _count(enriched[field], "eUserId") == people_here == _count(enriched[field], "userTel")
+        assert _count(masked[field], "userTel") == 0 and _count(masked[field], "userId") == people_here
+
+
+# --- a required eCommunityId names the community routing used, from the body or the ticket (issue 21) ---
+
+REQUIRE_E_COMMUNITY = {"1", "6", "7", "9", "10"}  # SPEC.md section 5: eCommunityId Y
+
+
+@SETTINGS
+@given(
+    first=st.sampled_from(COMMUNITIES),
+    later=st.lists(
+        st.tuples(
+            st.sampled_from([c for c in CHANGE_IDS if c != "8"]), st.none() | st.sampled_from(COMMUNITIES)
+        ),
+        max_size=6,
+    ),
+)
+def test_a_required_e_community_id_names_the_community_routing_used(
+    first: str, later: list[tuple[str, str | None]]
+) -> None:
+    maps = _maps([("S", IdKind.COMMUNITY, c, f"E-{c}") for c in COMMUNITIES])
+    index = SubscriptionIndex([Subscription("S", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"))])
+    tickets: dict[str, Any] = {}
+    known: str | None = None
+    for change_id, community in [("1", first), *later]:
+        body = {"serviceOrderId": "T"} | ({} if community is None else {"communityId": community})
+        raw = simplejson.dumps({"changeId": change_id, "dataArea": "fwwt", "data": body}).encode()
+        result = route(raw, b"T", index, maps, memory=Memory(tickets.get, 0.0))
+        tickets["T"] = result.ticket
+        known = community or known
+        data = simplejson.loads(simplejson.loads(result.copies[0].envelope)["data"])
+        filled = community is not None or change_id in REQUIRE_E_COMMUNITY
+        assert data.get("eCommunityId") == (f"E-{known}" if filled else None)
+        assert data.get("communityId") == community, "the body is not given the ticket's community"
+
+
+# --- one escaping style per envelope (issue 21) ----------------------------------------------------------
+
+# lone surrogates included, and often: they are what used to switch an envelope's style
+any_text = st.text(
+    st.sampled_from(["a", "中", "\udc80", "\ud800"]) | st.characters(exclude_categories=()), max_size=6
+)
+_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")  # a \u escape at any depth of JSON-in-JSON
+
+
+@SETTINGS
+@example(area="房屋", values={"名": "\udc80"}, current=[])
+@given(
+    area=st.sampled_from(["fwwt", "房屋", "ü"]),
+    values=st.dictionaries(st.sampled_from(["x", "名", "remark"]), any_text, max_size=3),
+    current=st.lists(st.fixed_dictionaries({"userTel": any_text, "userName": any_text}), max_size=2),
+)
+def test_every_envelope_has_one_escaping_style(area: str, values: dict[str, str], current: list[Any]) -> None:
+    body = {"serviceOrderId": "1", "organId": "671024", **values, "currentUser": simplejson.dumps(current)}
+    raw = simplejson.dumps({"changeId": "5", "dataArea": area, "data": body}).encode()
+    masked = SubscriptionIndex(
+        [
+            Subscription(
+                "M", "n", "h", frozenset("*"), frozenset("*"), frozenset("*"), mask=("currentUser.userTel",)
+            )
+        ]
+    )
+    (copy,) = route(raw, None, masked, IdMaps()).copies
+    text = copy.envelope.decode("utf-8")  # strict: valid UTF-8
+    outer = simplejson.loads(text)
+    data = simplejson.loads(outer["data"])
+    assert outer["dataArea"] == area and {k: data[k] for k in values} == values
+    assert simplejson.loads(data["currentUser"]) == [{"userName": p["userName"]} for p in current]
+    # raw UTF-8 everywhere: the only escapes are of control characters and of lone surrogates
+    for code in (int(found, 16) for found in _ESCAPE.findall(text)):
+        assert code < 0x20 or 0xD800 <= code <= 0xDFFF, hex(code)

@@ -161,6 +161,27 @@ def test_envelope_survives_a_lone_surrogate() -> None:
     assert keys == ["baseCode", "dataArea", "changeId", "data"] and data == {"x": "\ud800", "y": "中"}
 
 
+def test_a_lone_surrogate_changes_nothing_but_its_own_escape() -> None:
+    """One escaping style for every envelope: raw UTF-8 in dataArea and data alike; only the lone surrogate,
+    which UTF-8 cannot carry, is a \\u escape, inside data's JSON text (so the envelope parses anywhere)."""
+    plain = envelope("房屋", "1", {"x": "?", "y": "中"}).decode("utf-8")
+    lone = envelope("房屋", "1", {"x": "\ud800", "y": "中"}).decode("utf-8")
+    assert lone == plain.replace('\\"x\\":\\"?\\"', '\\"x\\":\\"\\\\ud800\\"')
+    assert '"dataArea":"房屋"' in lone and "中" in lone and "\\u4e2d" not in lone
+    assert simplejson.loads(lone)["data"] == '{"x":"\\ud800","y":"中"}'
+
+
+def test_json_text_rewritten_by_a_mask_follows_the_same_rule() -> None:
+    current = simplejson.dumps([{"userTel": "139", "userName": "\udc80中"}])
+    body = {**BODY, "currentUser": current}
+    index = SubscriptionIndex([sub("A", mask=("currentUser[].userTel",))])
+    (copy,) = route(raw(body, changeId="5"), None, index, IdMaps()).copies
+    data = simplejson.loads(copy.envelope.decode("utf-8"))["data"]
+    current_text = simplejson.loads(data)["currentUser"]
+    assert current_text == '[{"userName": "\\udc80中"}]'
+    assert simplejson.loads(current_text) == [{"userName": "\udc80中"}]
+
+
 def test_deliveries_carry_key_area_kind_and_one_event_id() -> None:
     index = SubscriptionIndex([sub("B"), sub("A"), sub("C", areas=(WILDCARD,), change_ids=(WILDCARD,))])
     result = route(raw(changeId=1), b"ignored", index, IdMaps())
@@ -191,6 +212,53 @@ def test_data_given_as_a_json_string_is_forwarded_with_the_same_content() -> Non
     text = '{"serviceOrderId":"1","organId":"671024","z":1.10,"userid":"x"}'
     result = route(raw(text), None, SubscriptionIndex([sub("A")]), IdMaps())
     assert simplejson.loads(result.copies[0].envelope)["data"] == text
+
+
+# A key given twice: routing reads neither value, so the event goes out with both (SPEC.md section 6).
+TWICE = (
+    '{"serviceOrderId":"1","organId":"671024","contactTel":"138","remark":"a","contacttel ":"139",'
+    '"remark":"b","currentUser":[{"userTel":"137","userTel":"136"}]}'
+)
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_a_body_with_a_key_given_twice_is_routed_and_forwarded_as_received(as_string: bool) -> None:
+    data = simplejson.dumps(TWICE) if as_string else TWICE
+    text = ('{"changeId":"1","dataArea":"fwwt","data":' + data + "}").encode()
+    result = route(text, None, SubscriptionIndex([sub("A")]), IdMaps())
+    assert codes(result) == ["A"] and result.quarantine == ()
+    assert simplejson.loads(result.copies[0].envelope)["data"] == TWICE
+
+
+def test_a_masked_key_given_twice_is_removed_in_every_occurrence() -> None:
+    text = ('{"changeId":"1","dataArea":"fwwt","data":' + TWICE + "}").encode()
+    index = SubscriptionIndex([sub("A", mask=("contactTel", "currentUser[].userTel"))])
+    result = route(text, None, index, IdMaps())
+    assert simplejson.loads(result.copies[0].envelope)["data"] == (
+        '{"serviceOrderId":"1","organId":"671024","remark":"a","remark":"b","currentUser":[{}]}'
+    )
+
+
+def test_a_field_routing_reads_given_twice_with_different_values_is_quarantined() -> None:
+    text = (
+        b'{"changeId":"1","dataArea":"fwwt","data":{"serviceOrderId":"1","organId":"671024","organId":"1"}}'
+    )
+    result = route(text, None, SubscriptionIndex([sub("A")]), IdMaps())
+    assert result.copies == () and result.quarantine == (
+        'organId in data is given twice with different values (duplicate keys "organId": "671024" and '
+        '"organId": "1")',
+    )
+
+
+def test_a_value_sent_as_json_text_is_enriched_where_it_is_masked() -> None:
+    current = '[{"userId":"94781","userTel":"13900000000"}]'
+    idmaps = IdMaps()
+    idmaps.put("A", IdKind.EMPLOYEE, "94781", "A-EMP")
+    index = SubscriptionIndex([sub("A", mask=("currentUser[].userTel",))])
+    (copy,) = route(raw({**BODY, "currentUser": current}, changeId="5"), None, index, idmaps).copies
+    _, data = decoded(copy.envelope)
+    assert isinstance(data["currentUser"], str)
+    assert simplejson.loads(data["currentUser"]) == [{"userId": "94781", "eUserId": "A-EMP"}]
 
 
 def test_change_id_8_is_unsupported_and_goes_nowhere() -> None:
@@ -238,11 +306,11 @@ def test_one_subscribers_failure_does_not_cost_the_others(monkeypatch: pytest.Mo
     real = enrich
 
     def picky(
-        body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps, keys: Any = None
+        body: dict[str, Any], change_id: str, base_code: str, idmaps: IdMaps, *rest: Any
     ) -> dict[str, Any]:
         if base_code == "B":
             raise KeyError("nope")
-        return real(body, change_id, base_code, idmaps, keys)
+        return real(body, change_id, base_code, idmaps, *rest)
 
     monkeypatch.setattr(routing, "enrich", picky)
     maps = IdMaps()

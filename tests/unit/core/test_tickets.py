@@ -8,10 +8,17 @@ from typing import Any
 
 import pytest
 
+from wostream.core.catalogue import (
+    CATALOGUE_FILE,
+    change_ids,
+    enrichment_rules,
+    parse_catalogue,
+    ticket_rules,
+)
 from wostream.core.intake import ParsedEvent, parse_raw
-from wostream.core.models import WILDCARD, IdMaps, RouteResult, Subscription, Ticket
+from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription, Ticket
 from wostream.core.routing import Memory, SubscriptionIndex, route
-from wostream.core.tickets import fill, recall, remember
+from wostream.core.tickets import fill, recall, remember, ticket_ids
 
 DAY = 86400.0
 
@@ -44,9 +51,15 @@ class Store:
         self.tickets: dict[str, Ticket] = {}
 
     def route(
-        self, data: bytes, index: SubscriptionIndex, now: float = 100.0, key: bytes | None = None
+        self,
+        data: bytes,
+        index: SubscriptionIndex,
+        now: float = 100.0,
+        key: bytes | None = None,
+        idmaps: IdMaps | None = None,
     ) -> RouteResult:
-        result = route(data, key, index, IdMaps(), memory=Memory(self.tickets.get, now, ttl=30 * DAY))
+        maps = IdMaps() if idmaps is None else idmaps
+        result = route(data, key, index, maps, memory=Memory(self.tickets.get, now, ttl=30 * DAY))
         if result.ticket is not None and result.ticket_id is not None:
             self.tickets[result.ticket_id] = result.ticket
         return result
@@ -140,3 +153,90 @@ def test_an_event_whose_data_area_is_a_star_reaches_a_wildcard_subscriber_once(a
     assert codes(route(raw("2", area=area, organId="1"), None, index, IdMaps())) == ["W"]
     templated = json.dumps({"changeId": "2", "data": {"serviceOrderId": "T", "templateCode": "*"}}).encode()
     assert codes(route(templated, None, index, IdMaps())) == ["W"]
+
+
+# --- required e…Ids of the ticket (issue 21) -----------------------------------------------------------
+
+
+def community_maps(code: str = "COM") -> IdMaps:
+    idmaps = IdMaps()
+    idmaps.put(code, IdKind.COMMUNITY, "660", f"{code}-660")
+    idmaps.put(code, IdKind.COMMUNITY, "661", f"{code}-661")
+    return idmaps
+
+
+def data_of(result: RouteResult) -> dict[str, Any]:
+    (copy,) = result.copies
+    body: dict[str, Any] = json.loads(json.loads(copy.envelope)["data"])
+    return body
+
+
+def test_the_tables_say_which_e_ids_each_kind_requires_and_the_ticket_keeps_their_sources() -> None:
+    required = {c: [r.target for r in ticket_rules(c)] for c in change_ids()}
+    assert required == {c: ["eCommunityId"] if c in {"1", "6", "7", "9", "10"} else [] for c in change_ids()}
+    remembered = ticket_ids(fill(parsed(raw("2")), Ticket("fwwt", "671024", "660")))
+    assert remembered == {"organId": "671024", "communityId": "660"}
+    assert {r.source for r in enrichment_rules() if r.ticket} <= set(remembered)
+
+
+@pytest.mark.parametrize("kind", ["6", "7", "9", "10"])
+def test_a_required_e_id_is_filled_from_the_ticket_when_the_body_lacks_its_source(kind: str) -> None:
+    store, index = Store(), SubscriptionIndex([COMMUNITY])
+    store.route(raw("1", organId="671024", communityId="660"), index, idmaps=community_maps())
+    body = data_of(store.route(raw(kind, organId="671024", trackId="t"), index, idmaps=community_maps()))
+    assert body == {"serviceOrderId": "T1", "organId": "671024", "trackId": "t", "eCommunityId": "COM-660"}
+
+
+@pytest.mark.parametrize("community", ["", " ", None])
+def test_an_unusable_source_in_the_body_counts_as_lacking_it(community: str | None) -> None:
+    store, index = Store(), SubscriptionIndex([COMMUNITY])
+    store.route(raw("1", organId="671024", communityId="660"), index, idmaps=community_maps())
+    event = json.dumps(
+        {"changeId": "7", "dataArea": "fwwt", "data": {"serviceOrderId": "T1", "communityId": community}}
+    )
+    body = data_of(store.route(event.encode(), index, idmaps=community_maps()))
+    assert body == {"serviceOrderId": "T1", "communityId": community, "eCommunityId": "COM-660"}
+
+
+def test_the_bodys_own_community_wins_and_the_target_keeps_its_spelling() -> None:
+    store, index = Store(), SubscriptionIndex([sub("ORG", organ_ids=frozenset({"671024"}))])
+    store.route(raw("1", organId="671024", communityId="660"), index, idmaps=community_maps("ORG"))
+    own = data_of(
+        store.route(raw("9", organId="671024", communityId="661"), index, idmaps=community_maps("ORG"))
+    )
+    assert own["eCommunityId"] == "ORG-661"
+    spelled = data_of(
+        store.route(raw("9", organId="671024", ecommunityid="x"), index, idmaps=community_maps("ORG"))
+    )
+    # the ticket remembers the latest community it was seen with: 661 now
+    assert spelled == {"serviceOrderId": "T1", "organId": "671024", "ecommunityid": "ORG-661"}
+
+
+@pytest.mark.parametrize("kind", ["2", "3", "4", "5"])
+def test_a_kind_whose_table_does_not_require_it_gets_nothing_from_the_ticket(kind: str) -> None:
+    store, index = Store(), SubscriptionIndex([COMMUNITY])
+    store.route(raw("1", organId="671024", communityId="660"), index, idmaps=community_maps())
+    assert data_of(store.route(raw(kind, organId="671024"), index, idmaps=community_maps())) == {
+        "serviceOrderId": "T1",
+        "organId": "671024",
+    }
+
+
+def test_without_a_mapping_or_a_remembered_community_the_target_stays_as_received() -> None:
+    store, index = Store(), SubscriptionIndex([ORGAN])
+    assert data_of(store.route(raw("6", organId="671024"), index, idmaps=community_maps("ORG"))) == {
+        "serviceOrderId": "T1",
+        "organId": "671024",
+    }
+    store.route(raw("1", organId="671024", communityId="999"), index, idmaps=community_maps("ORG"))
+    assert "eCommunityId" not in data_of(
+        store.route(raw("6", organId="671024"), index, idmaps=community_maps("ORG"))
+    )
+
+
+def test_a_rule_of_the_tickets_id_inside_an_entry_is_refused_when_the_tables_load() -> None:
+    text = (CATALOGUE_FILE.read_text(encoding="utf-8")).replace(
+        "{within: supUser, source: userId,", "{within: supUser, ticket: true, source: userId,"
+    )
+    with pytest.raises(ValueError, match="eUserId: a ticket's own id is not within an entry"):
+        parse_catalogue(text)
