@@ -238,3 +238,23 @@ def _print_ready(stack: LocalStack, data_dir: Path) -> None:
         f"  Logs            {data_dir}\n"
         "Press Ctrl-C to stop.\n"
     )
+
+
+@main.command()
+@click.option(
+    "--check", is_flag=True, help="Exit 1 if docs/events.md differs from the tables; write nothing."
+)
+def tables(check: bool) -> None:
+    """Write docs/events.md from the event tables (tables/events.yaml)."""
+    from workshop.paths import ROOT
+    from workshop.tables_doc import render
+
+    target = ROOT / "docs" / "events.md"
+    text = render()
+    if check:
+        if target.read_text(encoding="utf-8") != text:
+            click.echo(f"{target} is out of date: run wostream-dev tables", err=True)
+            sys.exit(1)
+        return
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}")

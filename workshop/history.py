@@ -6,6 +6,7 @@ and ordered within its ticket by the `seq` field the workload puts in its body.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ def tally(lines: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tally:
         body = json.loads(line["message"]["data"])
         seen.setdefault(body["serviceOrderId"], []).append(int(body["seq"]))
     want = {e["eventId"] for e in events}
-    reordered = sum(1 for seqs in seen.values() for a, b in zip(seqs, seqs[1:], strict=False) if b < a)
+    reordered = sum(1 for seqs in seen.values() for a, b in itertools.pairwise(seqs) if b < a)
     return Tally(
         len(want), len(accepted), len(ids & want), len(want - ids), len(accepted) - len(ids), reordered
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def test_refusals_back_off_then_dead_letter_park_the_ticket_and_replay_in_order(
     assert healthy_done < tries[-1]["receivedAt"], "other tickets flow while one is being retried"
     assert [t["context"]["attempt"] for t in tries] == ["1", "2", "3", "4"]
     assert all(t.get("refused") for t in tries)
-    gaps = [b["receivedAt"] - a["receivedAt"] for a, b in zip(tries, tries[1:], strict=False)]
+    gaps = [b["receivedAt"] - a["receivedAt"] for a, b in itertools.pairwise(tries)]
     for gap, ceiling in zip(gaps, (0.4, 0.8, 1.6), strict=True):
         assert ceiling / 2 - 0.05 <= gap <= ceiling + 0.5, f"backoff gaps {gaps}"
     assert attempts_of(refusing.lines(), f"{poison}-1") == [], "the ticket's next event waits (parked)"

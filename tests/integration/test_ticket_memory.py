@@ -70,7 +70,7 @@ def test_a_community_scoped_subscriber_gets_every_kind_of_its_tickets(
     events = ticket_lifecycle("9100001")
     produce(stack.kafka, stack.settings.raw_topic, events, BY_TICKET)
     wait_all(sub, "9100001", events)
-    evaluation = [line["message"] for line in sub.lines() if line["message"]["changeId"] == "4"][0]
+    evaluation = next(line["message"] for line in sub.lines() if line["message"]["changeId"] == "4")
     assert evaluation["dataArea"] == "fwwt", "the data area came from the ticket"
     assert "communityId" not in json.loads(evaluation["data"]), "and nothing was added to the body"
     assert stack.get_json("/errors")["quarantine"] == []

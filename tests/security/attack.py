@@ -3,6 +3,7 @@ relay that records every byte that crosses it. Real Ice over real sockets; nothi
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -128,10 +129,8 @@ class Relay:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.sock.close()

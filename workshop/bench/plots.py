@@ -10,9 +10,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from workshop.bench.figures import Comparison, Report  # noqa: E402
+from workshop.bench.figures import Comparison, Report
 
 
 def plot(report: Report, out: Path) -> list[Path]:

@@ -67,7 +67,7 @@ class Batched(BatchSubscriber):  # type: ignore[misc]
     def push(self, message: str, current: Ice.Current) -> None:
         self.counter.took([message])
 
-    def pushBatch(self, messages: list[str], current: Ice.Current) -> None:  # noqa: N802
+    def pushBatch(self, messages: list[str], current: Ice.Current) -> None:
         self.counter.took(list(messages))
 
 

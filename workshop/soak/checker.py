@@ -17,6 +17,7 @@ so they are expected by nobody they are undecidable for; `Verdict.undecidable` c
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from bisect import bisect_right
@@ -233,7 +234,7 @@ def _reordered(first: Iterable[Receipt]) -> int:
     seqs: dict[str, list[int]] = {}
     for receipt in first:
         seqs.setdefault(receipt["ticket"], []).append(int(receipt["seq"]))
-    return sum(b < a for s in seqs.values() for a, b in zip(s, s[1:], strict=False))
+    return sum(b < a for s in seqs.values() for a, b in itertools.pairwise(s))
 
 
 def _unjustified(dead: Sequence[DeadLetter], limit: int, where: Mapping[str, Resolved]) -> int:

@@ -58,12 +58,12 @@ class BatchWriter:
         futures = []
         for (topic, partition), group in by_partition.items():
             if len(group) < SMALL:
-                for r in group:
-                    futures.append(
-                        await self.producer.send(
-                            topic, r.value, key=r.key, partition=partition, headers=r.headers
-                        )
+                futures += [
+                    await self.producer.send(
+                        topic, r.value, key=r.key, partition=partition, headers=r.headers
                     )
+                    for r in group
+                ]
                 continue
             batch = self.producer.create_batch()
             for record in group:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from wostream.config.settings import Settings
-from wostream.core.status import Facts
+from wostream.core.subscriber_status import Facts
 
 FETCH_WAIT = 2.0  # seconds to wait for the first waiting records (their timestamps)
 

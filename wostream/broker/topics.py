@@ -7,6 +7,7 @@ partitions, replication and cleanup policy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,15 @@ def core_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.callbacks_topic, 1, compacted=True),
         TopicSpec(settings.retries_topic, 1, compacted=True),
     ]
+
+
+def faust_topics(settings: Settings) -> list[TopicSpec]:
+    """The Faust app's own topics, made before it starts rather than by Faust as it starts: its producer
+    learns every topic's partitions when it starts, and a changelog made meanwhile stays unknown to it for
+    minutes (writing the tickets table then fails: the producer cannot place the record)."""
+    if not settings.ticket_memory:
+        return []
+    return [TopicSpec(settings.tickets_changelog, settings.partitions, compacted=True)]
 
 
 def subscriber_topics(settings: Settings, base_code: str, partitions: int | None = None) -> list[TopicSpec]:
@@ -102,10 +112,8 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[s
             )
             for s in todo
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another worker or the CLI won the race
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass  # another worker or the CLI won the race
         await _wait_visible(admin, [s.name for s in todo])
         await _wait_writable(
             settings.kafka, [TopicPartition(s.name, p) for s in todo for p in range(s.partitions)]
@@ -115,12 +123,12 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[s
         await admin.close()
 
 
-async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 60.0) -> None:
+async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], limit: float = 60.0) -> None:
     """Until every partition of every new topic has a leader: a write to a partition without one is refused
     (NotLeaderForPartition) and retried with a metadata refresh each time, which with a thousand new topics
     costs the workers more than the writes."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     waiting = list(names)
     while waiting:
         described = []
@@ -132,11 +140,11 @@ async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], timeout: f
             return
         if loop.time() > deadline:
             shown = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
-            raise KafkaError(f"new topics without a leader after {timeout:.0f} s: {shown}")
+            raise KafkaError(f"new topics without a leader after {limit:.0f} s: {shown}")
         await asyncio.sleep(0.2)
 
 
-async def _wait_writable(kafka: str, tps: list[TopicPartition], timeout: float = 120.0) -> None:
+async def _wait_writable(kafka: str, tps: list[TopicPartition], limit: float = 120.0) -> None:
     """Until the broker serves every new partition: a leader is named at once, but a broker making two
     thousand partitions takes seconds more before it accepts a write to each (NotLeaderForPartition until
     then)."""
@@ -148,7 +156,7 @@ async def _wait_writable(kafka: str, tps: list[TopicPartition], timeout: float =
     )
     await consumer.start()
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + limit
         while True:
             try:
                 await consumer.end_offsets(tps)

@@ -138,7 +138,7 @@ def status(base_code: str | None, as_json_: bool, window: float, max_age: float)
     waiting event is older than --max-age: usable as an alert."""
     import json
 
-    from wostream.core.status import alarming
+    from wostream.core.subscriber_status import alarming
     from wostream.ops.status import as_json, gather_status
 
     statuses = asyncio.run(gather_status(Settings(), base_code, window))

@@ -1,4 +1,5 @@
-"""The event catalogue (`events.yaml`): event kinds, their fields, and the id-enrichment rules.
+"""The event tables (`tables/events.yaml`, shipped as `wostream.tables`): event kinds, their fields, what
+routing reads, personal data, and the id-enrichment rules.
 
 Loaded once per process and exposed as frozen values, so routing code reads plain attributes instead of
 walking YAML. Also home of the lenient field-name match every body reader shares: producers spell keys
@@ -106,10 +107,23 @@ class EnrichmentRule:
 
 
 @dataclass(frozen=True)
+class RoutingFields:
+    """The names of what routing reads (the tables' `routing`): everything else is the body's own."""
+
+    ticket: str
+    data_area: str  # in the envelope
+    data_area_fallbacks: tuple[str, ...]  # in the body, in order
+    organ: str
+    community: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     kinds: Mapping[str, EventKind]
     user_types: Mapping[str, IdKind]
     enrichment: tuple[EnrichmentRule, ...]
+    routing: RoutingFields
+    personal: tuple[str, ...]  # mask paths of personal data
 
 
 def _field(raw: Mapping[str, Any]) -> FieldSpec:
@@ -152,7 +166,16 @@ def parse_catalogue(text: str) -> Catalogue:
     kinds = {str(cid): _kind(str(cid), spec, header) for cid, spec in raw["events"].items()}
     user_type_map = {str(k): IdKind(v) for k, v in raw["user_types"].items()}
     rules = tuple(_rule(r) for r in raw["enrichment"])
-    return Catalogue(MappingProxyType(kinds), MappingProxyType(user_type_map), rules)
+    reads = raw["routing"]
+    routing = RoutingFields(
+        ticket=str(reads["ticket"]),
+        data_area=str(reads["data_area"]["envelope"]),
+        data_area_fallbacks=tuple(str(n) for n in reads["data_area"]["body"]),
+        organ=str(reads["scope"]["organ"]),
+        community=str(reads["scope"]["community"]),
+    )
+    personal = tuple(str(p) for p in raw["personal"])
+    return Catalogue(MappingProxyType(kinds), MappingProxyType(user_type_map), rules, routing, personal)
 
 
 @cache
@@ -180,6 +203,10 @@ def is_supported(change_id: str) -> bool:
 
 def user_types() -> Mapping[str, IdKind]:
     return catalogue().user_types
+
+
+def routing_fields() -> RoutingFields:
+    return catalogue().routing
 
 
 def enrichment_rules() -> tuple[EnrichmentRule, ...]:

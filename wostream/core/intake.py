@@ -15,7 +15,7 @@ from typing import Any
 
 import simplejson
 
-from wostream.core.catalogue import change_ids
+from wostream.core.catalogue import change_ids, routing_fields
 from wostream.core.jsontext import loads, same
 from wostream.core.keys import Keys
 
@@ -201,12 +201,17 @@ def _body(envelope: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
     return value
 
 
-NO_DATA_AREA = "no data area: dataArea, data.templateCode and data.serviceTypeCode all missing or empty"
+def no_data_area() -> str:
+    reads = routing_fields()
+    fallbacks = " and ".join(f"data.{name}" for name in reads.data_area_fallbacks)
+    return f"no data area: {reads.data_area}, {fallbacks} all missing or empty"
 
 
 def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any], keys: Keys) -> str | None:
     """The event's own data area, or None: routing then asks the ticket's memory, or quarantines it."""
-    for source, name in ((envelope, "dataArea"), (body, "templateCode"), (body, "serviceTypeCode")):
+    reads = routing_fields()
+    sources = [(envelope, reads.data_area), *((body, name) for name in reads.data_area_fallbacks)]
+    for source, name in sources:
         where = "" if source is envelope else " in data"
         key = _find(keys, source, name, where)
         value = source[key] if key is not None else None
@@ -220,18 +225,19 @@ def _data_area(envelope: Mapping[str, Any], body: Mapping[str, Any], keys: Keys)
     return None
 
 
-def _service_order_id(body: Mapping[str, Any], keys: Keys) -> str:
-    key = _find(keys, body, "serviceOrderId", " in data")
+def _ticket_id(body: Mapping[str, Any], keys: Keys) -> str:
+    name = routing_fields().ticket
+    key = _find(keys, body, name, " in data")
     if key is None:
-        raise _Reject("serviceOrderId missing from data")
+        raise _Reject(f"{name} missing from data")
     value = body[key]
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _Reject(f"serviceOrderId in data has type {_type_name(value)}; expected a string or integer")
+        raise _Reject(f"{name} in data has type {_type_name(value)}; expected a string or integer")
     text = str(value).strip()
     if not text:
-        raise _Reject("serviceOrderId in data is empty")
+        raise _Reject(f"{name} in data is empty")
     if not _utf8(text):
-        raise _Reject("serviceOrderId in data is not valid Unicode text (a lone surrogate escape)")
+        raise _Reject(f"{name} in data is not valid Unicode text (a lone surrogate escape)")
     return text
 
 
@@ -257,13 +263,14 @@ def parse_raw(raw: bytes, key: bytes | None = None) -> ParsedEvent | Rejection:
         keys = Keys()
         change_id = _change_id(envelope, keys)
         body = _body(envelope, keys)
+        reads = routing_fields()
         return ParsedEvent(
             change_id=change_id,
             data_area=_data_area(envelope, body, keys),
-            service_order_id=_service_order_id(body, keys),
+            service_order_id=_ticket_id(body, keys),
             body=body,
-            organ_id=_optional_id(body, "organId", keys, " in data"),
-            community_id=_optional_id(body, "communityId", keys, " in data"),
+            organ_id=_optional_id(body, reads.organ, keys, " in data"),
+            community_id=_optional_id(body, reads.community, keys, " in data"),
             event_id=_optional_id(envelope, "eventId", keys),
             occurred_at=_optional_id(envelope, "occurredAt", keys),
             key=_key_text(key),

@@ -89,7 +89,7 @@ class Copy:
 
 @dataclass(frozen=True)
 class Ticket:
-    """What routing remembers of a ticket from its earlier events (see `core.tickets`)."""
+    """What routing remembers of a ticket from its earlier events (see `core.ticket_memory`)."""
 
     data_area: str | None = None
     organ_id: str | None = None

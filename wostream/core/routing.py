@@ -7,21 +7,22 @@ unroutable comes back as a quarantine reason instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import simplejson
 
-from wostream.core.catalogue import is_supported
+from wostream.core.catalogue import is_supported, routing_fields
 from wostream.core.drift import Drift
 from wostream.core.enrichment import enrich
 from wostream.core.eventid import event_id
-from wostream.core.intake import NO_DATA_AREA, ParsedEvent, Rejection, parse_raw
+from wostream.core.intake import ParsedEvent, Rejection, no_data_area, parse_raw
 from wostream.core.jsontext import escape_lone_surrogates
 from wostream.core.masking import mask
 from wostream.core.models import WILDCARD, Copy, IdMaps, RouteResult, Subscription, Ticket
-from wostream.core.tickets import fill, recall, remember, ticket_ids
+from wostream.core.ticket_memory import fill, recall, remember, ticket_ids
 
 UNSUPPORTED_CHANGE_ID = "8"
 _CACHE_LIMIT = 4096  # distinct (dataArea, changeId) lookups remembered; data areas come from input
@@ -171,12 +172,10 @@ def _copy(
 
 
 def _unscoped_reason(event: ParsedEvent, base_codes: list[str]) -> str:
-    missing = [
-        name
-        for name, value in (("organId", event.organ_id), ("communityId", event.community_id))
-        if not value
-    ]
-    what = "organId and communityId both" if len(missing) == 2 else missing[0]
+    reads = routing_fields()
+    pairs = ((reads.organ, event.organ_id), (reads.community, event.community_id))
+    missing = [name for name, value in pairs if not value]
+    what = f"{missing[0]} and {missing[1]} both" if len(missing) == 2 else missing[0]
     return (
         f"{what} missing from data and unknown for ticket {event.service_order_id}: "
         f"cannot check the scope of subscriber(s) {', '.join(base_codes)}"
@@ -186,10 +185,8 @@ def _unscoped_reason(event: ParsedEvent, base_codes: list[str]) -> str:
 def _observe(drift: Drift | None, parsed: ParsedEvent) -> None:
     if drift is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # metrics must never cost an event
         drift.observe(parsed.change_id, parsed.body, parsed.keys.groups(parsed.body))
-    except Exception:  # metrics must never cost an event
-        pass
 
 
 @dataclass
@@ -260,7 +257,7 @@ def _route(
         return RouteResult(eid, parsed.change_id, unsupported=True, ticket_id=ticket_id, ticket=stored)
     event = fill(parsed, known)
     if event.data_area is None:
-        return RouteResult(eid, parsed.change_id, (), (NO_DATA_AREA,), ticket_id=ticket_id, ticket=stored)
+        return RouteResult(eid, parsed.change_id, (), (no_data_area(),), ticket_id=ticket_id, ticket=stored)
     copies, reasons = _copies(event, event.data_area, eid, index, idmaps)
     return RouteResult(eid, parsed.change_id, copies, reasons, ticket_id=ticket_id, ticket=stored)
 

@@ -9,6 +9,7 @@ adapter (SECURITY.md lists the threats and the controls).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import threading
 import time
@@ -60,9 +61,7 @@ class PermissionsVerifierI(Glacier2.PermissionsVerifier):  # type: ignore[misc]
         self.throttle = throttle
         self.decoy_hash = decoy_hash  # verified for unknown codes, so refusals take the same time
 
-    def checkPermissions(  # noqa: N802
-        self, userId: str, password: str, current: Ice.Current
-    ) -> tuple[bool, str]:
+    def checkPermissions(self, userId: str, password: str, current: Ice.Current) -> tuple[bool, str]:
         peer = _peer(current)
         if not BASE_CODE_RE.fullmatch(userId) or len(password) > MAX_SECRET:
             log.warning("login refused from %s: %s or an oversize secret", peer, shown(userId))
@@ -116,10 +115,8 @@ class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
         return self._publisher.publish(self.base_code, self.session_id, proxy)
 
     def destroy(self, current: Ice.Current) -> Any:
-        try:
+        with contextlib.suppress(Ice.NotRegisteredException):
             current.adapter.remove(current.id)
-        except Ice.NotRegisteredException:
-            pass
         self._checks.sessions.remove(self.base_code, self.session_id)
         log.info("subscriber %s left (session %s)", self.base_code, self.session_id[:8])
         return self.unsubscribe()
@@ -190,12 +187,10 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
         for session, ident in sessions:
             self._checks.sessions.remove(session.base_code, session.session_id)
             session.unsubscribe()
-            try:
+            with contextlib.suppress(Ice.Exception):  # already destroyed, or the adapter is going down
                 adapter.remove(ident)
-            except Ice.Exception:
-                pass  # already destroyed, or the adapter is going down
 
-    def create(self, userId: str, control: Any, current: Ice.Current) -> Any:  # noqa: N802
+    def create(self, userId: str, control: Any, current: Ice.Current) -> Any:
         if control is None:
             raise Glacier2.CannotCreateSessionException("sessions are created through the router only")
         sub = self.directory.subscriptions.get(userId) if BASE_CODE_RE.fullmatch(userId) else None

@@ -16,7 +16,7 @@ from wostream.broker.reading import latest_by_key
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.schedules import Schedules
-from wostream.core.status import Status, retry_summary, status_of
+from wostream.core.subscriber_status import Status, retry_summary, status_of
 from wostream.records.fold import Fold
 
 

@@ -107,7 +107,7 @@ class BatchSubscriberI(BatchSubscriber):  # type: ignore[misc]
     def push(self, message: str, current: Ice.Current) -> None:
         self.receiver.take(message, dict(current.ctx))
 
-    def pushBatch(self, messages: list[str], current: Ice.Current) -> None:  # noqa: N802
+    def pushBatch(self, messages: list[str], current: Ice.Current) -> None:
         shared = {k: v for k, v in current.ctx.items() if k != "eventIds"}
         ids = json.loads(current.ctx.get("eventIds", "[]"))
         for n, message in enumerate(messages):

@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from wostream.broker.topics import core_topics, ensure_topics
+from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node
 from wostream.worker.route.pipeline import Raw
@@ -42,7 +42,8 @@ class WostreamApp(faust.App):
 
     async def on_first_start(self) -> None:
         await super().on_first_start()
-        await ensure_topics(self.wostream_settings, core_topics(self.wostream_settings))
+        settings = self.wostream_settings
+        await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
 
 
 def create_app(settings: Settings | None = None) -> faust.App:
@@ -57,7 +58,6 @@ def create_app(settings: Settings | None = None) -> faust.App:
         store=settings.store,
         autodiscover=False,
         datadir=str(settings.datadir),
-        web_enabled=False,  # the worker's own web port serves every role (worker.web)
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
         key_serializer="raw",
@@ -83,6 +83,13 @@ def create_app(settings: Settings | None = None) -> faust.App:
         tickets = TicketTable(table)
     node = Node(settings, tickets, loop=app.loop, beacon=app.beacon)
     app.add_dependency(node)
+    app.web_server(node.web)  # the worker's own web port, in place of Faust's
+
+    async def consuming() -> None:
+        """Faust runs its tasks once it consumes, its tables recovered: the worker is ready from then on."""
+        node.consuming.set()
+
+    app.task(consuming)
 
     def route_agent(topic_name: str, rekey: bool) -> None:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes, partitions=settings.partitions)

@@ -62,14 +62,15 @@ class Node(Service):
         self.web = WebServer(settings, self)
         self.route: RoutePipeline | None = None
         self.delivery: DeliveryGroup | None = None
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # the flows of this role are built and started
+        self.consuming = asyncio.Event()  # routing: Faust consumes (its tables recovered); set by the app
         self._producer: AIOKafkaProducer | None = None
 
     async def on_start(self) -> None:
         settings = self.settings
         # aiokafka logs every partition assignment at INFO: with a thousand subscribers, huge lines
         logging.getLogger("aiokafka").setLevel(logging.WARNING)
-        await self.web.start()  # /health says "starting" meanwhile
+        await self.web.maybe_start()  # /health says "starting" meanwhile
         self.loops.spawn("event-loop lag probe", self.lag.run)
         await TopicKeeper(settings).ensure(core_topics(settings))
         self._producer = producer = make_producer(settings)
@@ -117,12 +118,14 @@ class Node(Service):
         self.loops.spawn("stale callbacks", self.ice.drop_stale_callbacks)
 
     def is_ready(self) -> bool:
-        return self.ready.is_set()
+        return self.ready.is_set() and (self.consuming.is_set() or not self.settings.routes)
 
     def problems(self) -> list[str]:
         """Why this worker should not be trusted right now: empty when it is healthy (/health says 200)."""
         if not self.ready.is_set():
             return ["starting: the configuration topics are not loaded yet"]
+        if not self.is_ready():
+            return ["starting: Faust is joining the raw topic's group and recovering ticket memory"]
         found = self.loops.problems()
         waited = self.route.oldest_wait() if self.route is not None else 0.0
         if waited > self.settings.stall_seconds:

@@ -63,12 +63,12 @@ def test_one_verification_costs_tens_of_milliseconds() -> None:
 
 @pytest.mark.parametrize("iterations", [0, -1, 10_000_001])
 def test_hash_rejects_absurd_costs(iterations: int) -> None:
-    with pytest.raises(ValueError, match="^iterations must be between 1 and 10000000$"):
+    with pytest.raises(ValueError, match=r"^iterations must be between 1 and 10000000$"):
         hash_secret(SECRET, iterations=iterations)
 
 
 def test_hash_rejects_an_empty_secret() -> None:
-    with pytest.raises(ValueError, match="^a secret must be a non-empty string$"):
+    with pytest.raises(ValueError, match=r"^a secret must be a non-empty string$"):
         hash_secret("")
 
 

@@ -145,7 +145,7 @@ def test_one_lost_event() -> None:
 
 
 def test_one_duplicated_event_passes() -> None:
-    received = arrivals("STEADY") + [receipt("T2-1")]
+    received = [*arrivals("STEADY"), receipt("T2-1")]
     assert_only(verdict_with("STEADY", received), "STEADY", True, duplicates=1, received=19)
 
 
@@ -159,7 +159,7 @@ def test_one_reordered_pair() -> None:
 
 
 def test_one_unexpected_event_is_a_routing_leak() -> None:
-    received = arrivals("HRZD") + [receipt("T2-0")]
+    received = [*arrivals("HRZD"), receipt("T2-0")]
     assert_only(verdict_with("HRZD", received), "HRZD", False, unexpected=1, received=5)
 
 

@@ -20,7 +20,7 @@ from faust.streams import _current_event  # faust-streaming 0.15.3, pinned: the 
 
 from wostream.broker.batches import partition_for
 from wostream.core.models import Ticket
-from wostream.core.tickets import recall
+from wostream.core.ticket_memory import recall
 from wostream.records.tickets import decode_ticket, latest_keys, latest_partition_key, ticket_value
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ SWEEP_CHUNK = 500  # entries looked at between two yields to the event loop
 
 
 class TicketTable:
-    """The Faust table, in the terms routing uses (`core.tickets.Ticket` by serviceOrderId)."""
+    """The Faust table, in the terms routing uses (`core.models.Ticket` by serviceOrderId)."""
 
     def __init__(self, table: Any) -> None:
         self.table = table

@@ -18,7 +18,7 @@ from wostream.broker.offsets import OffsetReader
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.schedules import Schedules
-from wostream.core.status import Facts, Status, per_minute, retry_summary, status_of
+from wostream.core.subscriber_status import Facts, Status, per_minute, retry_summary, status_of
 
 log = logging.getLogger(__name__)
 

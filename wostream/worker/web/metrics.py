@@ -13,7 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from wostream.core.directory import Directory
-from wostream.core.status import STATES, Status
+from wostream.core.subscriber_status import STATES, Status
 from wostream.worker.lag import LoopLag
 from wostream.worker.stats import Stats, SubscriberStats
 from wostream.worker.web.board import StatusBoard

@@ -6,13 +6,14 @@ Rendered on the server from the latest poll (no script, no framework): it refres
 from __future__ import annotations
 
 import html
+import itertools
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from typing import Any
 
-from wostream.core.status import STATES
+from wostream.core.subscriber_status import STATES
 from wostream.worker.web.board import Sample
 
 PAGE = (files("wostream.worker.web") / "index.html").read_text(encoding="utf-8")
@@ -37,9 +38,7 @@ def trends(samples: Sequence[Sample]) -> tuple[list[float], list[float]]:
     """(done a minute between consecutive samples, backlog at each sample), over the kept history."""
     samples = list(samples)
     rates = [
-        max(0, b.done - a.done) * 60.0 / (b.at - a.at)
-        for a, b in zip(samples, samples[1:], strict=False)
-        if b.at > a.at
+        max(0, b.done - a.done) * 60.0 / (b.at - a.at) for a, b in itertools.pairwise(samples) if b.at > a.at
     ]
     return rates, [float(s.backlog) for s in samples]
 

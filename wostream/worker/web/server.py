@@ -12,8 +12,10 @@ import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from mode import Service
 
 from wostream.config.settings import Settings
 from wostream.worker.web import views
@@ -42,11 +44,19 @@ def _json(doc: object, status: int = 200) -> web.Response:
     return web.json_response(doc, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-class WebServer:
-    def __init__(self, settings: Settings, node: views.Observed) -> None:
+class WebServer(Service):
+    """A `mode.Service`: the worker's Node starts it first (so /health answers while the worker starts); under
+    Faust it is also the app's registered web server, in place of Faust's own (`App.web_server`)."""
+
+    def __init__(self, settings: Settings, node: views.Observed, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.settings = settings
         self.node = node
         self._runner: web.AppRunner | None = None
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.settings.web_host}:{self.settings.web_port}/"
 
     def application(self) -> web.Application:
         node = self.node
@@ -90,13 +100,13 @@ class WebServer:
             app.router.add_get(path, handler)
         return app
 
-    async def start(self) -> None:
+    async def on_start(self) -> None:
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
         await site.start()
         log.info("web port on http://%s:%d/", self.settings.web_host, self.settings.web_port)
 
-    async def stop(self) -> None:
+    async def on_stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

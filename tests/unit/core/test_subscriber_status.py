@@ -6,7 +6,7 @@ import pytest
 
 from wostream.core.models import Subscription
 from wostream.core.schedules import RetryState
-from wostream.core.status import Facts, alarming, per_minute, retry_summary, state_of, status_of
+from wostream.core.subscriber_status import Facts, alarming, per_minute, retry_summary, state_of, status_of
 
 SUB = Subscription("A", "A", "h", frozenset({"*"}), frozenset({"*"}), frozenset({"*"}))
 NOW = 10_000.0

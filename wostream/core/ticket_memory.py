@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from wostream.core.catalogue import routing_fields
 from wostream.core.intake import ParsedEvent
 from wostream.core.models import Ticket
 
@@ -41,7 +42,8 @@ def ticket_ids(event: ParsedEvent) -> dict[str, str]:
     """The ids of the ticket itself routing used for `event` (its own, else its ticket's: `fill`), by the body
     field that carries them. Enrichment fills a required `e…Id` from them when the body lacks the field
     (rules marked `ticket` in events.yaml), so it names the same community the scope was decided by."""
-    ids = {"organId": event.organ_id, "communityId": event.community_id}
+    reads = routing_fields()
+    ids = {reads.organ: event.organ_id, reads.community: event.community_id}
     return {name: value for name, value in ids.items() if value is not None}
 
 

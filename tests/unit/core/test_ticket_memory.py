@@ -18,7 +18,7 @@ from wostream.core.catalogue import (
 from wostream.core.intake import ParsedEvent, parse_raw
 from wostream.core.models import WILDCARD, IdKind, IdMaps, RouteResult, Subscription, Ticket
 from wostream.core.routing import Memory, SubscriptionIndex, route
-from wostream.core.tickets import fill, recall, remember, ticket_ids
+from wostream.core.ticket_memory import fill, recall, remember, ticket_ids
 
 DAY = 86400.0
 
