@@ -155,8 +155,9 @@ def _bad_input(n: int, seed: int) -> None:
 )
 def up(data_dir: Path, subs_file: Path) -> None:
     """Run the local stack: Kafka, glacier2router and a worker, with the examples. Ctrl-C stops all."""
-    from workshop.local import LocalStack, RouterPorts
+    from workshop.local import LocalStack
     from workshop.stack import Kafka, StackError
+    from workshop.wiring import RouterPorts
     from wostream.cli.config import apply_idmaps, apply_subscriptions
     from wostream.config.settings import Settings
 

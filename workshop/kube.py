@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from workshop.containers import ROUTER_IMAGE, WORKER_IMAGE, podman
-from workshop.local import LocalStack, settings_env
+from workshop.local import LocalStack
+from workshop.wiring import settings_env
 
 PLAYED = ("ConfigMap", "Deployment", "StatefulSet")
 

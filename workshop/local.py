@@ -9,27 +9,17 @@ own process group and is stopped by pid, even when a caller fails.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from workshop.certs import Certs, make_certs
 from workshop.stack import Managed, Router, free_port
+from workshop.subscribers import SubscriberProcess
+from workshop.wiring import Wiring
 from workshop.workload import poll
-from wostream.config.settings import ETC, Settings
-
-WOSTREAM = [sys.executable, "-m", "wostream.cli"]
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The `WOSTREAM_*` variables that make a worker see `settings` (the fields that differ from defaults)."""
-    values = settings.model_dump(exclude_defaults=True, mode="json")
-    return {f"WOSTREAM_{name.upper()}": str(value) for name, value in values.items()}
+from wostream.config.settings import Settings
 
 
 def isolated(kafka: str, uid: str, partitions: int = 4, push_partitions: int = 4, **more: Any) -> Settings:
@@ -55,157 +45,35 @@ def isolated(kafka: str, uid: str, partitions: int = 4, push_partitions: int = 4
 
 
 @dataclass
-class SubscriberProcess:
-    """A reference subscriber (`wostream subscriber`) whose stdout lines are the envelopes it received."""
+class LocalStack(Wiring):
+    """Routers, workers and subscribers around one Kafka, as processes stopped by pid; `settings` configures
+    every worker (the `Wiring` says how the components find and trust each other)."""
 
-    base_code: str
-    out: Path
-    err: Path
-    proc: subprocess.Popen[bytes]
-
-    def lines(self) -> list[dict[str, Any]]:
-        if not self.out.exists():
-            return []
-        text = self.out.read_text(encoding="utf-8")
-        complete = text[: text.rfind("\n") + 1]  # a line still being written is read next time
-        return [json.loads(line) for line in complete.splitlines() if line.strip()]
-
-    def stderr(self) -> str:
-        return self.err.read_text(encoding="utf-8") if self.err.exists() else ""
-
-    def wait_subscribed(self, timeout: float = 30.0) -> None:
-        poll(
-            lambda: "subscribed as" in self.stderr() or self.proc.poll() is not None,
-            timeout,
-            f"{self.base_code} to subscribe",
-        )
-        assert self.proc.poll() is None, f"subscriber {self.base_code} exited: {self.stderr()}"
-
-    def wait_count(self, n: int, timeout: float = 60.0) -> list[dict[str, Any]]:
-        def enough() -> list[dict[str, Any]] | None:
-            lines = self.lines()
-            return lines if len(lines) >= n else None
-
-        got: list[dict[str, Any]] = poll(enough, timeout, f"{n} messages at {self.base_code}")
-        return got
-
-    def stop(self) -> None:
-        stop_group(self.proc)
-
-
-def stop_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait(timeout)
-    except ProcessLookupError:
-        pass
-
-
-@dataclass
-class RouterPorts:
-    client: int = field(default_factory=free_port)
-    server: int = field(default_factory=free_port)
-
-
-@dataclass
-class LocalStack:
-    """Routers, workers and subscribers around one Kafka; `settings` configures every worker.
-
-    Every link is TLS with the local CA of `certs` (made on first use): subscribers check the router, the
-    router and the workers check each other (SECURITY.md).
-    """
-
-    settings: Settings
-    workdir: Path
-    router_ports: list[RouterPorts] = field(default_factory=lambda: [RouterPorts()])
-    adapter_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     workers: dict[str, Managed] = field(default_factory=dict)
     web_ports: dict[str, int] = field(default_factory=dict)
     routers: dict[int, Router] = field(default_factory=dict)
     subscribers: list[SubscriberProcess] = field(default_factory=list)
-    extra_env: dict[str, str] = field(default_factory=dict)
-    certs_dir: Path | None = None
-
-    @property
-    def kafka(self) -> str:
-        return self.settings.kafka
-
-    @property
-    def certs(self) -> Certs:
-        return make_certs(self.certs_dir or self.workdir / "certs")
 
     @property
     def router(self) -> Router | None:
         """The first router (most stacks have one)."""
         return self.routers.get(0)
 
-    def router_proxy(self, index: int | None = 0) -> str:
-        """One router's proxy, or (None) one with every router's endpoint, in order: a client fails over."""
-        chosen = self.router_ports if index is None else [self.router_ports[index]]
-        return "wostream/router:" + ":".join(f"ssl -h 127.0.0.1 -p {p.client}" for p in chosen)
-
-    def env(self, **more: str) -> dict[str, str]:
-        return {**settings_env(self.settings), **self.extra_env, **more}
-
     # -- components ------------------------------------------------------------------------------------
-
-    def adapter_endpoints(self) -> str:
-        return ":".join(f"ssl -h 127.0.0.1 -p {p}" for p in self.adapter_ports)
 
     def start_router(self, index: int = 0, **overrides: str) -> Router:
         ports = self.router_ports[index]
         router = Router(
             self.router_config(),
             self.workdir / f"router{index or ''}.log",
-            overrides={
-                "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {ports.client}",
-                "Glacier2.Server.Endpoints": f"ssl -h 127.0.0.1 -p {ports.server}",
-                "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{self.adapter_endpoints()}",
-                "Glacier2.SessionManager": f"wostream/SessionManager:{self.adapter_endpoints()}",
-                "Glacier2.Filter.Address.Accept": " ".join(f"127.0.0.1:{p}" for p in self.adapter_ports),
-                "IceSSL.DefaultDir": str(self.certs.folder),
-                **overrides,
-            },
+            overrides={**self.router_overrides(index), **overrides},
             client_port=ports.client,
             command=self.router_command(f"router{index}"),
         )
         router.start()
         self.routers[index] = router
         return router
-
-    # -- how components run: processes of this machine (a ContainerStack runs them in containers) ---------
-
-    def router_config(self) -> Path:
-        return ETC / "glacier2router.properties"
-
-    def router_command(self, name: str) -> list[str] | None:
-        """glacier2router's command line before its options; None: the machine's own."""
-        return None
-
-    def wostream_command(
-        self, name: str, args: list[str], env: dict[str, str]
-    ) -> tuple[list[str], dict[str, str]]:
-        """The command line and environment that run `wostream ARGS` with `env` (WOSTREAM_* and the like)."""
-        return [*WOSTREAM, *args], {**os.environ, **env}
-
-    def worker_properties(self, name: str, index: int) -> Path:
-        """The packaged worker.properties with this stack's ports and certificates laid over it."""
-        servers = ":".join(f"ssl -h 127.0.0.1 -p {r.server}" for r in self.router_ports)
-        overrides = {
-            "Wostream.Endpoints": f"ssl -h 127.0.0.1 -p {self.adapter_ports[index]}",
-            "Wostream.RouterServerEndpoints": servers,
-            "IceSSL.DefaultDir": str(self.certs.folder),
-        }
-        config = self.workdir / f"{name}.properties"
-        base = (ETC / "worker.properties").read_text(encoding="utf-8")
-        config.write_text(base + "".join(f"{k}={v}\n" for k, v in overrides.items()), encoding="utf-8")
-        return config
 
     def start_worker(self, name: str = "w1", index: int = 0) -> Managed:
         web = self.web_ports.setdefault(name, free_port())
@@ -219,6 +87,15 @@ class LocalStack:
         worker.start()
         self.workers[name] = worker
         return worker
+
+    def start_cluster(self, workers: int = 2) -> None:
+        """A router and `workers` workers (w1, w2, ...), each ready."""
+        self.start_router()
+        names = [f"w{n + 1}" for n in range(workers)]
+        for index, name in enumerate(names):
+            self.start_worker(name, index=index)
+        for name in names:
+            self.wait_ready(name)
 
     def wait_ready(self, name: str = "w1", timeout: float = 90.0) -> None:
         worker = self.workers[name]

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from workshop.local import LocalStack, SubscriberProcess
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
 from workshop.workload import as_lines, poll, produce, step_handled
 from wostream.core.credentials import new_secret
 
@@ -200,11 +201,7 @@ def bench_scale(sizes: list[int], workdir: Path) -> list[str]:
             )
             stack.workdir.mkdir(parents=True, exist_ok=True)
             try:
-                stack.start_router()
-                stack.start_worker("w1", index=0)
-                stack.start_worker("w2", index=1)
-                stack.wait_ready("w1")
-                stack.wait_ready("w2")
+                stack.start_cluster(workers=2)
                 lines += run(stack, n).lines()
             finally:
                 stack.stop()

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from workshop.history import tally
-from workshop.local import LocalStack, SubscriberProcess
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
 from workshop.workload import as_lines, poll, read_topic, ticket_events
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 
 from workshop.history import Tally, latencies, percentile, tally
-from workshop.local import LocalStack, RouterPorts, SubscriberProcess, isolated
+from workshop.local import LocalStack, isolated
 from workshop.stack import Kafka, free_port
+from workshop.subscribers import SubscriberProcess
+from workshop.wiring import RouterPorts
 from workshop.workload import as_lines, poll, send_paced, ticket_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
@@ -289,11 +291,7 @@ def test_broker_silent_for_30_s_while_subscriptions_change(own_kafka: Kafka, tmp
     subscriptions change leaves every worker ready and consistent afterwards, and none exits."""
     stack = LocalStack(isolated(own_kafka.bootstrap, "freeze"), tmp_path)
     try:
-        stack.start_router()
-        stack.start_worker("w1", index=0)
-        stack.start_worker("w2", index=1)
-        stack.wait_ready("w1")
-        stack.wait_ready("w2")
+        stack.start_cluster(workers=2)
         apply(stack, tmp_path, SUBSCRIPTIONS)
         changed = SUBSCRIPTIONS.replace("SUBB", "SUBC")  # SUBA stays, SUBC is new
         (tmp_path / "changed.yaml").write_text(changed, encoding="utf-8")

@@ -16,7 +16,8 @@ import pytest
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from workshop.local import LocalStack, SubscriberProcess
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
 from workshop.workload import as_lines, poll, ticket_events
 
 SUBSCRIPTIONS = """

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from workshop.local import LocalStack, SubscriberProcess
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
 from workshop.workload import poll, produce, ticket_lifecycle
 
 COMMUNITY = "139912543382896"

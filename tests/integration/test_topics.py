@@ -20,7 +20,7 @@ subscribers:
 
 def test_topics_ensure_makes_every_topic_with_the_settings_partitions(stack: LocalStack) -> None:
     settings = stack.settings
-    assert asyncio.run(partitions(settings.kafka, settings.raw_topic)) == []
+    assert asyncio.run(partitions(settings, settings.raw_topic)) == []
     path = stack.workdir / "subs.yaml"
     path.write_text(SUBSCRIPTIONS, encoding="utf-8")
     stack.cli("subscriptions", "apply", str(path), env={"TOPICS_SECRET": "topics-secret"})
@@ -28,9 +28,9 @@ def test_topics_ensure_makes_every_topic_with_the_settings_partitions(stack: Loc
     count = int(first.split()[0])
     core = [settings.raw_topic, settings.quarantine_topic, settings.rekey_topic, settings.subscriptions_topic]
     for topic in core:
-        assert asyncio.run(partitions(settings.kafka, topic)), topic
-    assert asyncio.run(partitions(settings.kafka, settings.raw_topic)) == list(range(settings.partitions))
+        assert asyncio.run(partitions(settings, topic)), topic
+    assert asyncio.run(partitions(settings, settings.raw_topic)) == list(range(settings.partitions))
     push = f"{settings.push_prefix}TOPICSA"
-    assert asyncio.run(partitions(settings.kafka, push)) == list(range(settings.push_partitions))
+    assert asyncio.run(partitions(settings, push)) == list(range(settings.push_partitions))
     assert stack.cli("topics", "ensure").stdout == first, "a second run finds them all and makes none"
     assert count >= len(core) + 1

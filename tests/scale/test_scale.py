@@ -21,11 +21,7 @@ def two_workers(kafka_bootstrap: str, tmp_path: Path) -> Iterator[LocalStack]:
     # push topics at the deployment default (1 partition): what an operator with many subscribers runs
     stack = LocalStack(isolated(kafka_bootstrap, uuid.uuid4().hex[:8], push_partitions=1), tmp_path)
     try:
-        stack.start_router()
-        stack.start_worker("w1", index=0)
-        stack.start_worker("w2", index=1)
-        stack.wait_ready("w1")
-        stack.wait_ready("w2")
+        stack.start_cluster(workers=2)
         yield stack
     finally:
         stack.stop()

@@ -11,11 +11,11 @@ import Glacier2
 import Ice
 import pytest
 
-from tests.security.attack import Client, Listener, Recorder, Relay, wait_for
+from tests.security.attack import Client, Listener, Recorder, Relay
 from tests.security.conftest import SECRETS
 from workshop.certs import make_certs
 from workshop.local import LocalStack
-from workshop.workload import as_lines, step_handled
+from workshop.workload import as_lines, poll, step_handled
 from wostream.ice.contract import SubscribeRefused, SubscriberPrx
 
 
@@ -108,7 +108,7 @@ def test_subscribe_takes_only_a_callback_through_the_router(shared: LocalStack) 
                 pytest.fail(f"{what} was accepted")
         assert listener.connections == [], "the worker was made to connect to an arbitrary address"
         session.subscribe(client.callback(Recorder()))  # the proper one still works
-        wait_for(
+        poll(
             lambda: [s for s in shared.get_json("/subscribers") if s["baseCode"] == "SUBA" and s["online"]],
             10,
             "SUBA online",
@@ -136,7 +136,7 @@ def test_a_client_cannot_register_a_callback_in_another_clients_category(shared:
         with pytest.raises(SubscribeRefused, match="registered by another session"):
             thief.session.subscribe(SubscriberPrx.uncheckedCast(forged))
         shared.cli("send", "-", input=as_lines([step_handled("4040401")]))
-        wait_for(lambda: got.messages, 30, "SUBB's own event")
+        poll(lambda: got.messages, 30, "SUBB's own event")
         assert all(json.loads(json.loads(m)["data"])["serviceOrderId"] == "4040401" for m in got.messages)
     finally:
         victim.close()
@@ -151,7 +151,7 @@ def test_secrets_and_events_never_cross_the_wire_in_clear_text(shared: LocalStac
     try:
         client.login("SUBA", SECRETS["A_SECRET"]).subscribe(client.callback(got))
         shared.cli("send", "-", input=as_lines([step_handled("5050501", organ="WIRETAP-ORGAN-671024")]))
-        wait_for(lambda: any("5050501" in m for m in got.messages), 30, "the event through the wiretap")
+        poll(lambda: any("5050501" in m for m in got.messages), 30, "the event through the wiretap")
         assert len(relay.seen) > 1000, "the traffic went through the relay"
         for clear in (SECRETS["A_SECRET"], "5050501", "WIRETAP-ORGAN-671024", "serviceOrderId"):
             assert clear.encode() not in relay.seen, f"{clear!r} crossed the wire in clear text"

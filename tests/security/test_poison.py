@@ -8,10 +8,10 @@ import json
 
 from aiokafka import AIOKafkaProducer
 
-from tests.security.attack import Client, Recorder, wait_for
+from tests.security.attack import Client, Recorder
 from tests.security.conftest import SECRETS
 from workshop.local import LocalStack
-from workshop.workload import read_topic, step_handled
+from workshop.workload import poll, read_topic, step_handled
 
 
 def produce(stack: LocalStack, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
@@ -43,7 +43,7 @@ def test_records_too_big_to_hand_on_are_quarantined_and_routing_goes_on(shared: 
         quotes = event("6060602", {"note": '"' * 400_000})  # valid; its envelope escapes every quote again
         produce(shared, shared.settings.raw_topic, [(b"6060601", huge_raw), (b"6060602", quotes)])
         produce(shared, shared.settings.raw_topic, [(b"6060603", event("6060603"))])
-        wait_for(lambda: any("6060603" in m for m in got.messages), 60, "the event after the poison")
+        poll(lambda: any("6060603" in m for m in got.messages), 60, "the event after the poison")
         assert not any("6060602" in m for m in got.messages), "the oversize copy never left"
         stub, grown = read_topic(shared.kafka, shared.settings.quarantine_topic, 2)
         assert stub.value == b"" and len(stub.value) < 1000
@@ -71,9 +71,7 @@ def test_garbage_on_the_config_topics_is_reported_and_later_changes_still_apply(
         encoding="utf-8",
     )
     shared.cli("subscriptions", "apply", str(shared.workdir / "more.yaml"))
-    wait_for(
-        lambda: "LATER" in {s["baseCode"] for s in shared.get_json("/subscribers")}, 30, "a later change"
-    )
+    poll(lambda: "LATER" in {s["baseCode"] for s in shared.get_json("/subscribers")}, 30, "a later change")
     errors = shared.get_json("/errors")["config"]
     assert len(errors) >= 6
     for kind in ("subscription", "callback", "retry"):

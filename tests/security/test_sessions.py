@@ -9,10 +9,10 @@ import Glacier2
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tests.security.attack import Client, Recorder, wait_for
+from tests.security.attack import Client, Recorder
 from tests.security.conftest import SECRETS, SUBSCRIPTIONS
 from workshop.local import LocalStack
-from workshop.workload import as_lines, step_handled
+from workshop.workload import as_lines, poll, step_handled
 
 
 def online(stack: LocalStack, code: str) -> bool:
@@ -34,14 +34,14 @@ def test_a_session_ends_when_its_secret_is_rotated_or_its_subscriber_disabled_or
     before = Recorder()
     try:
         old.login("SUBA", SECRETS["A_SECRET"]).subscribe(old.callback(before))
-        wait_for(lambda: online(own, "SUBA"), 30, "SUBA online")
+        poll(lambda: online(own, "SUBA"), 30, "SUBA online")
         if change == "rotated":
             apply(own, SUBSCRIPTIONS, A_SECRET="the-new-secret-of-a")
         elif change == "disabled":
             apply(own, SUBSCRIPTIONS.replace("    scope:", "    enabled: false\n    scope:", 1))
         else:
             own.cli("subscriptions", "remove", "SUBA")
-        wait_for(lambda: not online(own, "SUBA"), 30, f"the old session to end ({change})")
+        poll(lambda: not online(own, "SUBA"), 30, f"the old session to end ({change})")
         own.cli("send", "-", input=as_lines([step_handled("7070701")]))
         if change == "rotated":
             stale = Client(own.certs.ca_file, own.router_proxy())
@@ -51,10 +51,10 @@ def test_a_session_ends_when_its_secret_is_rotated_or_its_subscriber_disabled_or
             new = Client(own.certs.ca_file, own.router_proxy())
             after = Recorder()
             new.login("SUBA", "the-new-secret-of-a").subscribe(new.callback(after))
-            wait_for(lambda: after.messages, 30, "the event at the session with the new secret")
+            poll(lambda: after.messages, 30, "the event at the session with the new secret")
             new.close()
         assert before.messages == [], "the old session got an event after the change"
-        wait_for(lambda: _gone(old), 60, "the router to drop the old session's client")
+        poll(lambda: _gone(old), 60, "the router to drop the old session's client")
     finally:
         old.close()
 
@@ -127,7 +127,7 @@ def test_sessions_subscriptions_and_strings_from_a_client_are_bounded(own: Local
             refusing.callback(Recorder(refuse_with="no " * 50_000))
         )
         own.cli("send", "-", input=as_lines([step_handled("8080801")]))
-        last = wait_for(lambda: _last_error(own, "SUBA"), 30, "SUBA's refusal on /subscribers")
+        last = poll(lambda: _last_error(own, "SUBA"), 30, "SUBA's refusal on /subscribers")
         assert last.startswith("refused by subscriber: no no") and len(last) <= 250, len(last)
     finally:
         refusing.close()

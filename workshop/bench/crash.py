@@ -27,7 +27,8 @@ from typing import Any
 from workshop.bench.figures import Side, Target
 from workshop.bench.harness import fresh_stack, publish, subscription
 from workshop.history import tally
-from workshop.local import LocalStack, SubscriberProcess
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
 from workshop.workload import poll, send_paced, ticket_events
 from wostream.config.settings import Settings
 from wostream.core.credentials import new_secret

@@ -35,7 +35,7 @@ CODES = ("PLAIN", "BATCHED")
 
 def _callback(stack: LocalStack, code: str) -> str:
     """The newest registered callback proxy of `code`, from the callbacks topic."""
-    records = asyncio.run(latest_by_key(stack.kafka, stack.settings.callbacks_topic))
+    records = asyncio.run(latest_by_key(stack.settings, stack.settings.callbacks_topic))
     found = [decode_callback(k, r.value)[2] for k, r in records.items() if k.startswith(code.encode())]
     live = sorted((c for c in found if c is not None), key=lambda c: c.registered_at)
     if not live:

@@ -21,11 +21,13 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
-from workshop.local import LocalStack, RouterPorts, SubscriberProcess, isolated
+from workshop.local import LocalStack, isolated
 from workshop.soak.checker import SubscriberRun, Verdict, check
 from workshop.soak.faults import Schedule, schedule
 from workshop.soak.receipts import dead_letters, receipts
 from workshop.stack import Kafka, free_port
+from workshop.subscribers import SubscriberProcess
+from workshop.wiring import RouterPorts
 from workshop.workload import LIFECYCLE, poll, ticket_lifecycle
 from wostream.core.credentials import new_secret
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from wostream.broker.clients import new_admin, new_consumer
 from wostream.config.settings import Settings
 from wostream.core.subscriber_status import Facts
 
@@ -29,10 +30,10 @@ class OffsetReader:
         self._stamps: dict[TopicPartition, tuple[int, float]] = {}  # (offset, its record's timestamp)
 
     async def start(self) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka, request_timeout_ms=15_000)
+        self._admin = new_admin(self.settings, request_timeout_ms=15_000)
         await self._admin.start()
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka,
+        self._consumer = new_consumer(
+            self.settings,
             group_id=None,
             enable_auto_commit=False,
             request_timeout_ms=15_000,

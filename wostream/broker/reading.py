@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
+
+from wostream.broker.clients import new_admin, new_consumer
+from wostream.config.settings import Settings
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-async def read_to_end(kafka: str, topic: str) -> AsyncIterator[Record]:
+async def read_to_end(settings: Settings, topic: str) -> AsyncIterator[Record]:
     """Every record of every partition of `topic` present when the call starts, in each partition's order."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
+    consumer = new_consumer(settings, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in await partitions(kafka, topic)]
+        tps = [TopicPartition(topic, p) for p in await partitions(settings, topic)]
         if not tps:
             return
         consumer.assign(tps)
@@ -39,9 +39,9 @@ async def read_to_end(kafka: str, topic: str) -> AsyncIterator[Record]:
         await consumer.stop()
 
 
-async def partitions(kafka: str, topic: str) -> list[int]:
+async def partitions(settings: Settings, topic: str) -> list[int]:
     """The partition numbers of `topic` (none if it does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka, request_timeout_ms=15_000)
+    admin = new_admin(settings, request_timeout_ms=15_000)
     await admin.start()
     try:
         (found,) = await admin.describe_topics([topic])
@@ -52,10 +52,10 @@ async def partitions(kafka: str, topic: str) -> list[int]:
     return sorted(int(p["partition"]) for p in found.get("partitions", []))
 
 
-async def latest_by_key(kafka: str, topic: str) -> dict[bytes, Record]:
+async def latest_by_key(settings: Settings, topic: str) -> dict[bytes, Record]:
     """What a compacted topic says now: the last record per key, tombstoned keys removed."""
     latest: dict[bytes, Record] = {}
-    async for record in read_to_end(kafka, topic):
+    async for record in read_to_end(settings, topic):
         key = record.key or b""
         if record.value is None:
             latest.pop(key, None)

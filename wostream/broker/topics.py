@@ -1,6 +1,6 @@
 """The little Kafka plumbing shared by the worker and the CLI: topic declaration and a producer.
 
-Faust declares only its internal topics (shared/notes/faust.md), so ours are created here with explicit
+Faust declares only its internal topics, so ours are created here with explicit
 partitions, replication and cleanup policy.
 """
 
@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from wostream.broker.clients import new_admin, new_consumer, new_producer
 from wostream.config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class TopicKeeper:
 
 
 async def list_topics(settings: Settings) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka, request_timeout_ms=15_000)
+    admin = new_admin(settings, request_timeout_ms=15_000)
     await admin.start()
     try:
         return set(await admin.list_topics())
@@ -96,7 +97,7 @@ async def list_topics(settings: Settings) -> set[str]:
 async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[str]:
     """Create the missing topics in one request; returns every topic that exists now (existing ones are left
     as they are)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka, request_timeout_ms=15_000)
+    admin = new_admin(settings, request_timeout_ms=15_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -115,9 +116,7 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[s
         with contextlib.suppress(TopicAlreadyExistsError):  # another worker or the CLI won the race
             await admin.create_topics(new)
         await _wait_visible(admin, [s.name for s in todo])
-        await _wait_writable(
-            settings.kafka, [TopicPartition(s.name, p) for s in todo for p in range(s.partitions)]
-        )
+        await _wait_writable(settings, [TopicPartition(s.name, p) for s in todo for p in range(s.partitions)])
         return existing | {s.name for s in todo}
     finally:
         await admin.close()
@@ -144,16 +143,15 @@ async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], limit: flo
         await asyncio.sleep(0.2)
 
 
-async def _wait_writable(kafka: str, tps: list[TopicPartition], limit: float = 120.0) -> None:
+async def _wait_writable(settings: Settings, tps: list[TopicPartition], limit: float = 120.0) -> None:
     """Until the broker serves every new partition: a leader is named at once, but a broker making two
     thousand partitions takes seconds more before it accepts a write to each (NotLeaderForPartition until
     then)."""
     quiet = logging.getLogger("aiokafka")  # it logs every refused offset request as an error meanwhile
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
-    consumer = AIOKafkaConsumer(
-        *sorted({tp.topic for tp in tps}), bootstrap_servers=kafka, group_id=None, request_timeout_ms=10_000
-    )
+    topics = sorted({tp.topic for tp in tps})
+    consumer = new_consumer(settings, *topics, group_id=None, request_timeout_ms=10_000)
     await consumer.start()
     try:
         deadline = asyncio.get_running_loop().time() + limit
@@ -176,12 +174,6 @@ def _led(topic: dict[str, Any]) -> bool:
 
 def make_producer(settings: Settings) -> AIOKafkaProducer:
     """acks=all and idempotence: a write confirmed is on the broker, once, and within a partition no write
-    lands after an earlier one that failed (what the route handoff's ordering relies on). A 5 ms linger
+    lands after an earlier one that failed (what the route pipeline's ordering relies on). A 5 ms linger
     batches the pipelined copies of many events."""
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        request_timeout_ms=30_000,
-    )
+    return new_producer(settings, acks="all", enable_idempotence=True, linger_ms=5, request_timeout_ms=30_000)

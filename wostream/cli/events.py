@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wostream.cli.main import fail, main
 from wostream.config.settings import Settings
+
+if TYPE_CHECKING:
+    from wostream.ops.replay import ReplayReport
 
 
 @main.command()
@@ -46,14 +49,7 @@ def replay_cmd(base_code: str | None, quarantine: bool, dry_run: bool) -> None:
     from wostream.ops.replay import replay, replay_quarantine
 
     if quarantine:
-        report = asyncio.run(replay_quarantine(Settings(), dry_run))
-        for line in report.lines():
-            click.echo(line)
-        click.echo(
-            "dry run: nothing replayed"
-            if dry_run
-            else f"{report.events} events replayed to {Settings().raw_topic}"
-        )
+        _show(asyncio.run(replay_quarantine(Settings(), dry_run)), dry_run, Settings().raw_topic)
         return
     if base_code is None:
         fail(["give a BASE_CODE, or --quarantine"])
@@ -65,13 +61,13 @@ def replay_cmd(base_code: str | None, quarantine: bool, dry_run: bool) -> None:
             bar.update(done - bar.n)
 
         report = asyncio.run(replay(Settings(), base_code, dry_run, progress))
+    _show(report, dry_run, Settings().push_topic(base_code))
+
+
+def _show(report: ReplayReport, dry_run: bool, topic: str) -> None:
     for line in report.lines():
         click.echo(line)
-    click.echo(
-        "dry run: nothing replayed"
-        if dry_run
-        else f"{report.events} events replayed to {Settings().push_topic(base_code)}"
-    )
+    click.echo("dry run: nothing replayed" if dry_run else f"{report.events} events replayed to {topic}")
 
 
 @main.command()

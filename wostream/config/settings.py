@@ -6,7 +6,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ETC = Path(str(files("wostream") / "etc"))  # Ice property files installed with the package
@@ -23,6 +23,15 @@ class Settings(BaseSettings):
         description="route: raw events to push topics (Faust); deliver: push topics to callbacks; all: both",
     )
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    # How every Kafka client (Faust's and ours) talks to the cluster: as it asks (docs/kafka-security.md).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = Field(None, description="SASL user (the worker's principal)")
+    kafka_password: SecretStr | None = Field(None, description="SASL password; or kafka_password_file")
+    kafka_password_file: Path | None = Field(None, description="a file holding the SASL password (k8s)")
+    kafka_ca_file: Path | None = Field(None, description="CA (PEM) to check the brokers; default: system's")
+    kafka_cert_file: Path | None = Field(None, description="client certificate (PEM) for mutual TLS")
+    kafka_key_file: Path | None = Field(None, description="its private key (PEM)")
     partitions: int = Field(
         8, ge=1, description="partitions of wo.events (and its re-keyed copy and the tickets table)"
     )
@@ -93,6 +102,32 @@ class Settings(BaseSettings):
         if not v or any(c.isspace() for c in v):
             raise ValueError("must be a non-empty topic prefix without spaces")
         return v
+
+    @model_validator(mode="after")
+    def _kafka_security(self) -> Settings:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and not (self.kafka_username and (self.kafka_password or self.kafka_password_file)):
+            raise ValueError(
+                f"kafka_security_protocol {self.kafka_security_protocol} needs kafka_username and "
+                "kafka_password (or kafka_password_file)"
+            )
+        if (self.kafka_cert_file is None) != (self.kafka_key_file is None):
+            raise ValueError("kafka_cert_file and kafka_key_file go together (mutual TLS)")
+        tls = self.kafka_security_protocol in ("SSL", "SASL_SSL")
+        if not tls and (self.kafka_ca_file or self.kafka_cert_file):
+            raise ValueError(
+                f"TLS files are set but kafka_security_protocol is {self.kafka_security_protocol}"
+            )
+        return self
+
+    def kafka_secret(self) -> str | None:
+        """The SASL password, from the setting or its file (read when a client is made: a rotated Secret
+        takes effect at the next connection)."""
+        if self.kafka_password is not None:
+            return self.kafka_password.get_secret_value()
+        if self.kafka_password_file is not None:
+            return self.kafka_password_file.read_text(encoding="utf-8").strip()
+        return None
 
     @property
     def routes(self) -> bool:

@@ -75,7 +75,7 @@ def _settle(item: tuple[str | None, str | None]) -> str:
 async def apply_subscriptions(settings: Settings, drafts: list[Draft]) -> ApplyReport:
     """Publish what changed in a validated file; a re-apply of an unchanged file publishes nothing."""
     current: dict[str, Subscription] = {}
-    for key, record in (await latest_by_key(settings.kafka, settings.subscriptions_topic)).items():
+    for key, record in (await latest_by_key(settings, settings.subscriptions_topic)).items():
         try:
             found = subscription_from_record(key, record.value)
         except ConfigError:
@@ -109,7 +109,7 @@ async def ensure_all_topics(settings: Settings) -> int:
     """wostream's own topics, then every published subscriber's; returns how many of them exist now."""
     specs = core_topics(settings)
     await ensure_topics(settings, specs)
-    for key, record in (await latest_by_key(settings.kafka, settings.subscriptions_topic)).items():
+    for key, record in (await latest_by_key(settings, settings.subscriptions_topic)).items():
         try:
             sub = subscription_from_record(key, record.value)
         except ConfigError:

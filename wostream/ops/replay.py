@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from wostream.broker.clients import new_consumer
 from wostream.broker.topics import ensure_topics, make_producer, subscriber_topics
 from wostream.config.settings import Settings
 from wostream.records.headers import replay_headers, text_headers
@@ -46,30 +47,35 @@ def _where(record: ConsumerRecord[bytes, bytes]) -> str:
     return f"{record.topic}:{record.partition}:{record.offset}"
 
 
+def _progress_keeper(settings: Settings, group: str) -> AIOKafkaConsumer:
+    """A consumer whose group remembers how far a topic was replayed (committed after each replay)."""
+    return new_consumer(settings, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest")
+
+
+async def _not_yet_replayed(
+    consumer: AIOKafkaConsumer, tp: TopicPartition
+) -> tuple[list[ConsumerRecord[bytes, bytes]], int]:
+    """The records of `tp` after the last replay's commit, up to its end now; and that end."""
+    consumer.assign([tp])
+    end = (await consumer.end_offsets([tp]))[tp]
+    committed = await consumer.committed(tp)
+    consumer.seek(tp, committed if committed is not None else (await consumer.beginning_offsets([tp]))[tp])
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    while await consumer.position(tp) < end:
+        batch = await consumer.getmany(tp, timeout_ms=1000)
+        records += [r for r in batch.get(tp, []) if r.offset < end]
+    return records, end
+
+
 async def replay(
     settings: Settings, base_code: str, dry_run: bool, progress: Callable[[int, int], None] | None = None
 ) -> ReplayReport:
     await ensure_topics(settings, subscriber_topics(settings, base_code))
     tp = TopicPartition(settings.dead_topic(base_code), 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka,
-        group_id=f"{settings.app_id}-replay-{base_code}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = _progress_keeper(settings, f"{settings.app_id}-replay-{base_code}")
     await consumer.start()
     try:
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        committed = await consumer.committed(tp)
-        start = committed if committed is not None else (await consumer.beginning_offsets([tp]))[tp]
-        consumer.seek(tp, start)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        while start + len(records) < end:
-            batch = await consumer.getmany(tp, timeout_ms=1000)
-            records += [r for r in batch.get(tp, []) if r.offset < end]
-            if not batch and await consumer.position(tp) >= end:
-                break
+        records, end = await _not_yet_replayed(consumer, tp)
         report = ReplayReport()
         for record in records:
             _summarise(report, record)
@@ -116,24 +122,10 @@ async def replay_quarantine(settings: Settings, dry_run: bool) -> ReplayReport:
     sent. A consumer group remembers how far it got, so a second run replays only what was quarantined
     since."""
     tp = TopicPartition(settings.quarantine_topic, 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka,
-        group_id=f"{settings.app_id}-replay-quarantine",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = _progress_keeper(settings, f"{settings.app_id}-replay-quarantine")
     await consumer.start()
     try:
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        committed = await consumer.committed(tp)
-        consumer.seek(
-            tp, committed if committed is not None else (await consumer.beginning_offsets([tp]))[tp]
-        )
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=1000)
-            records += [r for r in batch.get(tp, []) if r.offset < end]
+        records, end = await _not_yet_replayed(consumer, tp)
         report = ReplayReport(kind="quarantined events")
         for record in records:
             _summarise(report, record)

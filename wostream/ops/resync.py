@@ -39,7 +39,7 @@ class ResyncReport:
 
 
 async def _subscription(settings: Settings, base_code: str) -> Subscription:
-    records = await latest_by_key(settings.kafka, settings.subscriptions_topic)
+    records = await latest_by_key(settings, settings.subscriptions_topic)
     record = records.get(base_code.encode())
     sub = None if record is None else subscription_from_record(record.key or b"", record.value)
     if sub is None:
@@ -52,7 +52,7 @@ async def _subscription(settings: Settings, base_code: str) -> Subscription:
 async def _idmaps(settings: Settings, base_code: str) -> IdMaps:
     maps = IdMaps()
     prefix = f"{base_code}\x1f".encode()
-    for key, record in (await latest_by_key(settings.kafka, settings.idmaps_topic)).items():
+    for key, record in (await latest_by_key(settings, settings.idmaps_topic)).items():
         if key.startswith(prefix):
             item = idmap_from_record(key, record.value)
             maps.put(item.base_code, item.kind, item.our_id, item.their_id)
@@ -61,7 +61,7 @@ async def _idmaps(settings: Settings, base_code: str) -> IdMaps:
 
 async def _tickets(settings: Settings, wanted: set[str] | None) -> dict[str, Ticket]:
     found: dict[str, Ticket] = {}
-    for key, record in (await latest_by_key(settings.kafka, settings.tickets_changelog)).items():
+    for key, record in (await latest_by_key(settings, settings.tickets_changelog)).items():
         ticket_id = key.decode("utf-8", "replace")
         ticket = decode_ticket(record.value)
         if ticket is not None and (wanted is None or ticket_id in wanted):
@@ -74,7 +74,7 @@ async def _latest(settings: Settings, tickets: Iterable[str], since: float | Non
     partition); with `since`, only tickets with an event routed since then."""
     chosen = set(tickets)
     events: dict[str, list[Latest]] = defaultdict(list)
-    for key, record in (await latest_by_key(settings.kafka, settings.latest_topic)).items():
+    for key, record in (await latest_by_key(settings, settings.latest_topic)).items():
         latest = decode_latest(key, record.value, list(record.headers or ()), record.offset)
         if latest is not None and latest.ticket_id in chosen:
             events[latest.ticket_id].append(latest)

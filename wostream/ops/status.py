@@ -29,7 +29,7 @@ async def _folded(settings: Settings) -> tuple[Directory, Schedules]:
         (settings.retries_topic, fold.retry),
     )
     for topic, apply in topics:
-        for key, record in (await latest_by_key(settings.kafka, topic)).items():
+        for key, record in (await latest_by_key(settings, topic)).items():
             apply(key, record.value)
     return directory, schedules
 

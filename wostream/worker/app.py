@@ -12,7 +12,9 @@ import logging
 from typing import Any
 
 import faust
+from faust.types.auth import SASLMechanism
 
+from wostream.broker.clients import ssl_context
 from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node
@@ -46,6 +48,22 @@ class WostreamApp(faust.App):
         await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
 
 
+def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """Faust's consumer, producer and topic creation reach the cluster as our own clients do."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl_context(settings)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(
+        username=settings.kafka_username,
+        password=settings.kafka_secret(),
+        ssl_context=context,
+        mechanism=SASLMechanism(settings.kafka_sasl_mechanism),
+    )
+
+
 def create_app(settings: Settings | None = None) -> faust.App:
     settings = settings or Settings()
     if not settings.routes:
@@ -55,6 +73,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
     app = WostreamApp(
         settings,
         broker=settings.broker_url,
+        broker_credentials=credentials(settings),
         store=settings.store,
         autodiscover=False,
         datadir=str(settings.datadir),

@@ -19,10 +19,10 @@ from workshop.soak.checker import (
     SubscriberRun,
     Verdict,
     check,
-    expectations,
     render,
     resume_seconds,
 )
+from workshop.soak.expectations import expectations
 
 LIMIT = 3  # every subscriber's retry attempts limit
 # ticket -> data area, organId, communityId, changeIds of its lifecycle (seq = index)

@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from wostream.broker.clients import new_consumer
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.worker.delivery.dispatch import Dispatcher, TaskWatcher
@@ -34,6 +35,21 @@ from wostream.worker.stats import Stats
 log = logging.getLogger(__name__)
 
 SETTLE = 1.0  # seconds without a change of subscribers before the group follows the new set of topics
+
+
+def _consumer(settings: Settings) -> AIOKafkaConsumer:
+    return new_consumer(
+        settings,
+        group_id=f"{settings.app_id}-deliver",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        # the topics are named (not a pattern): their metadata is small, and changes are ours to tell
+        metadata_max_age_ms=300_000,
+        max_partition_fetch_bytes=1 << 20,
+        fetch_max_wait_ms=100,
+        session_timeout_ms=int(settings.session_timeout * 1000),
+        heartbeat_interval_ms=int(settings.session_timeout * 1000 / 3),
+    )
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -74,18 +90,7 @@ class DeliveryGroup:
         directory.watch(self)
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka,
-            group_id=f"{self.settings.app_id}-deliver",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # the topics are named (not a pattern): their metadata is small, and changes are ours to tell
-            metadata_max_age_ms=300_000,
-            max_partition_fetch_bytes=1 << 20,
-            fetch_max_wait_ms=100,
-            session_timeout_ms=int(self.settings.session_timeout * 1000),
-            heartbeat_interval_ms=int(self.settings.session_timeout * 1000 / 3),
-        )
+        self._consumer = _consumer(self.settings)
         await self._consumer.start()
         self._follow(self._wanted())
 

@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from wostream.broker.clients import new_consumer
 from wostream.broker.reading import partitions
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
@@ -41,8 +42,8 @@ class ConfigFeed:
         self._pending: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka,
+        consumer = new_consumer(
+            self.settings,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -52,7 +53,7 @@ class ConfigFeed:
         self._consumer = consumer
         tps = []
         for topic in self._appliers:  # every partition, however many an operator gave the topic
-            tps += [TopicPartition(topic, p) for p in await partitions(self.settings.kafka, topic) or [0]]
+            tps += [TopicPartition(topic, p) for p in await partitions(self.settings, topic) or [0]]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
