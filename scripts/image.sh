@@ -19,8 +19,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# This machine's hard limits (20 000 files, 32 768 processes) are below podman's defaults, and crun cannot run on
-# its hybrid cgroups: see shared/notes/containers.md.
+# This machine's hard limits (20 000 files, 32 768 processes) are below podman's defaults (every container
+# would fail setrlimit), and crun cannot run on its hybrid cgroups (runc can).
 export CONTAINERS_CONF="$cache/containers.conf"
 cat >"$CONTAINERS_CONF" <<'TOML'
 [containers]

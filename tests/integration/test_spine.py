@@ -57,7 +57,7 @@ def expected_for_a() -> list[dict[str, Any]]:
 
 def assert_envelope(received: dict[str, Any], expected: dict[str, Any]) -> None:
     assert list(received) == ["baseCode", "dataArea", "changeId", "data"]
-    assert isinstance(received["data"], str), "data must be a JSON string (SPEC.md section 4)"
+    assert isinstance(received["data"], str), "data must be a JSON string (docs/contract.md section 4)"
     body = json.loads(received["data"])
     assert body == expected["data"]
     assert list(body) == list(expected["data"]), "the producer's key order is kept"

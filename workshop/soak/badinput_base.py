@@ -1,6 +1,6 @@
 """Building blocks of the bad-input grammar: good drafts from the spec's examples, rendering and splicing.
 
-Every case starts as a good raw event (a *draft*, built from the repaired examples of SPEC.md) and gets one
+Every case starts as a good raw event (a *draft*, built from the repaired examples of the contract) and gets one
 defect, so a quarantine reason can be checked against the one thing the case was built to get wrong.
 Values JSON cannot carry from a dict (NaN, duplicate keys, invalid UTF-8, bare escapes) are spliced into the
 rendered bytes at a placeholder, so the rest of the event stays exactly what the renderer wrote.
@@ -17,7 +17,7 @@ from typing import Any
 from workshop.paths import EXAMPLES
 from wostream.core.catalogue import norm
 
-UNSUPPORTED = "8"  # changeId 8: accepted, counted, pushed to nobody (SPEC.md section 3)
+UNSUPPORTED = "8"  # changeId 8: accepted, counted, pushed to nobody (docs/contract.md section 3)
 # Several tickets, organisations and communities, so that a scoped subscriber could tell them apart; the
 # catch-all subscriber of the tests gets them all.
 TICKETS = tuple(str(4503599741262301 + 19 * n) for n in range(24))

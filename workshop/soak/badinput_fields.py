@@ -1,6 +1,6 @@
 """Grammar, fields: well-formed JSON with a field of the wrong type, missing, or holding a lone surrogate.
 
-Whether such an event is good follows SPEC.md section 6 and intake's documented rules: only what routing
+Whether such an event is good follows docs/contract.md section 6 and intake's documented rules: only what routing
 needs is strict (`changeId`, `data`, a data area, `serviceOrderId`); anything else in the body is forwarded as
 received, and with the tests' catch-all subscriber (organIds "*") `organId`/`communityId` are not needed.
 An unusable `dataArea` counts as absent (null and "" documented in intake's tests); with no other source
@@ -32,7 +32,7 @@ from wostream.core.catalogue import find_key, kind
 
 Maker = Callable[[random.Random, Draft], Case]
 
-# JSON values where a string is expected (SPEC.md section 2: "All scalar values are strings").
+# JSON values where a string is expected (docs/contract.md section 2: "All scalar values are strings").
 NOT_STRINGS: tuple[Any, ...] = (
     None,
     True,
@@ -170,7 +170,7 @@ def _missing_template_code(rng: random.Random, d: Draft) -> Case:
 
 
 def _missing_required(rng: random.Random, d: Draft) -> Case:
-    """A field the kind's table marks Y (SPEC.md section 5): lenient in, so still routed."""
+    """A field the kind's table marks Y (docs/contract.md section 5): lenient in, so still routed."""
     event_kind = kind(d.change_id)
     required = [] if event_kind is None else event_kind.required
     present = [(name, find_key(d.data, name)) for name in required if name != "serviceOrderId"]

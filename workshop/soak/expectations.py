@@ -75,7 +75,7 @@ def _text(value: Any) -> str | None:
 
 
 def _body(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The event's body: an object, or a JSON string of one (SPEC.md 4a allows both)."""
+    """The event's body: an object, or a JSON string of one (docs/contract.md 4a allows both)."""
     data = event.get("data")
     if isinstance(data, str):
         try:

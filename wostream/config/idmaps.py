@@ -1,6 +1,6 @@
 """Id-map files (our id -> a subscriber's own id) and the records of the compacted id-map topic.
 
-Enrichment fills a subscriber's `e…Id` fields from these maps (SPEC.md section 2), one map per
+Enrichment fills a subscriber's `e…Id` fields from these maps (docs/contract.md section 2), one map per
 (baseCode, kind). Files can be large (every house of every project), so CSV is read as a stream: nothing
 holds more than one row, and `validate_idmap_file` checks a whole file in one pass before the CLI publishes
 anything, so a bad row near the end cannot leave half a file applied.

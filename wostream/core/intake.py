@@ -1,4 +1,4 @@
-"""Lenient reading of one raw event (SPEC.md sections 4a and 6): bytes in, a parsed event or a reason out.
+"""Lenient reading of one raw event (docs/contract.md 4a and 6): bytes in, a parsed event or a reason out.
 
 Only what routing needs is strict: `changeId`, a data area, `serviceOrderId`. The body is kept exactly
 as received (key order, spelling, decimal text, a key given twice) because subscribers get it forwarded,

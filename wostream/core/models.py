@@ -44,7 +44,7 @@ class Subscription:
 
 
 class IdKind(StrEnum):
-    """The id spaces a subscriber maps our ids into (SPEC.md section 2, `e…Id` fields)."""
+    """The id spaces a subscriber maps our ids into (docs/contract.md section 2, `e…Id` fields)."""
 
     COMMUNITY = "community"
     HOUSE = "house"
@@ -84,7 +84,7 @@ class Copy:
     data_area: str  # travels as the message tag (Kafka header `dataArea`)
     change_id: str
     event_id: str
-    envelope: bytes  # UTF-8 JSON of SPEC.md section 4, `data` a JSON string
+    envelope: bytes  # UTF-8 JSON of docs/contract.md section 4, `data` a JSON string
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def in_scope(sub: Subscription, organ_id: str | None, community_id: str | None) 
 
 
 def envelope(data_area: str, change_id: str, body: dict[str, Any]) -> bytes:
-    """SPEC.md section 4 exactly: baseCode, dataArea, changeId, data (a JSON string), in that order.
+    """docs/contract.md section 4 exactly: baseCode, dataArea, changeId, data (a JSON string), in that order.
 
     Assembled around simplejson's string encoder rather than encoding a dict: same bytes, and the
     `data` string is escaped once instead of going through the generic encoder a second time.

@@ -1,7 +1,7 @@
 """Ticket memory: what routing knows of a ticket from its earlier events.
 
-Later events of a ticket often lack what routing needs (SPEC.md section 5: kinds 2, 3 and 4 carry `organId`
-but no `communityId`, kind 4 no data area), yet those belong to the ticket and its first events carried them.
+Later events of a ticket often lack what routing needs (docs/events.md: kinds 2, 3 and 4 carry `organId` but
+no `communityId`, kind 4 no data area), yet those belong to the ticket and its first events carried them.
 Each ticket keeps its data area, organisation and community; an event's own fields always win, and only what
 it lacks is filled in from memory: for routing, and for the `e…Id`s the kind's table requires of the ticket's
 own ids (`ticket_ids`); the body is otherwise forwarded as received. A ticket that ended is forgotten `ttl`

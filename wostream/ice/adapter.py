@@ -18,13 +18,12 @@ from typing import Protocol
 
 import Ice
 
-from wostream.core.credentials import hash_secret
 from wostream.core.directory import Callback, Directory
-from wostream.core.logins import LoginThrottle
-from wostream.ice.callbacks import server_endpoints
+from wostream.core.logins import LoginPolicy
+from wostream.ice.callbacks import CallbackRule, server_endpoints
 from wostream.ice.calls import Caller
-from wostream.ice.servants import CallbackChecks, PermissionsVerifierI, SessionManagerI
-from wostream.ice.sessions import SessionRegistry
+from wostream.ice.sessions import SessionManagerI, SessionRegistry
+from wostream.ice.verifier import PermissionsVerifierI
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +62,12 @@ class IceService:
         self.sessions = SessionRegistry(max_per_subscriber=max_sessions)
         self.communicator: Ice.CommunicatorI | None = None
         self.caller: Caller | None = None
+        self.rule: CallbackRule | None = None
         self._registrar: Registrar | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self, registrar: Registrar) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._registrar = registrar
+    def prepare(self) -> None:
+        """The communicator and what reading callbacks back needs (before the configuration is folded)."""
         self.communicator = communicator = Ice.initialize(ice_init(self.config))
         self.caller = Caller(communicator)
         routers = communicator.getProperties().getProperty("Wostream.RouterServerEndpoints")
@@ -76,12 +75,23 @@ class IceService:
             raise ValueError(
                 f"{self.config}: Wostream.RouterServerEndpoints is not set (where callbacks may point)"
             )
-        checks = CallbackChecks(communicator, server_endpoints(communicator, routers), self, self.sessions)
+        self.rule = CallbackRule(communicator, server_endpoints(communicator, routers))
+
+    def why_not(self, proxy: str, session: str) -> str | None:
+        """A callback read back from Kafka is checked as `subscribe` checked it (`fold.CallbackVet`)."""
+        assert self.rule is not None, "IceService.prepare() first"
+        return self.rule.valid(proxy, session)
+
+    def serve(self, registrar: Registrar) -> None:
+        """Activate the adapter Glacier2 calls: the verifier and the session manager."""
+        assert self.communicator is not None and self.rule is not None, "IceService.prepare() first"
+        self._loop = asyncio.get_running_loop()
+        self._registrar = registrar
+        communicator = self.communicator
         adapter = communicator.createObjectAdapter("Wostream")
-        # a hash to verify unknown baseCodes against, so their refusals take as long as a wrong secret's
-        verifier = PermissionsVerifierI(self.directory, LoginThrottle(), hash_secret(Ice.generateUUID()))
+        verifier = PermissionsVerifierI(self.directory, LoginPolicy())
         adapter.add(verifier, Ice.stringToIdentity("wostream/PermissionsVerifier"))
-        manager = SessionManagerI(self.directory, self, checks)
+        manager = SessionManagerI(self.directory, self, self.rule, self.sessions)
         adapter.add(manager, Ice.stringToIdentity("wostream/SessionManager"))
         adapter.activate()
         self.directory.watch(self)
@@ -91,9 +101,6 @@ class IceService:
         if self.communicator is not None:
             communicator, self.communicator = self.communicator, None
             await asyncio.get_running_loop().run_in_executor(None, communicator.destroy)
-
-    def live_callbacks(self) -> list[tuple[str, str]]:
-        return [(c.session, c.proxy) for c in self._registrar.live()] if self._registrar else []
 
     def subscriber_changed(self, base_code: str) -> None:
         """A directory watcher (on the loop): end the sessions the subscription no longer allows."""

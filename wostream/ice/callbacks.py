@@ -1,23 +1,28 @@
-"""Which callback proxies a session may register: only one that goes back through our own routers.
+"""Which callback proxies a session may register, and which registered ones delivery may call: only twoway
+proxies that go back through our own routers, to an object named after the session that registered it.
 
 Glacier2 does not tell the back end a client's router category, so the proxy a client passes to `subscribe` is
 checked for everything that can be checked, and then never used as given: it is rebuilt from its identity and
 our own configuration of the routers' server endpoints. A proxy to anywhere else (a server-side request
-forgery), with options, or with thousands of endpoints is refused with the reason. A category (20 random
-characters Glacier2 mints per client connection) may be registered by one session only: the first to register
-it owns it, so a client that learned another's category cannot have its events sent into the other's
-connection.
+forgery), with options, or with thousands of endpoints is refused with the reason.
+
+The identity's name must be the session's own identity name (`session.ice_getIdentity().name`, 32 random hex
+characters only the session's client learns): Glacier2 routes a callback by its category to one client
+connection, and the name picks the object there, so another session, even one that learned this client's
+category, can only ever name objects the client does not have (its calls fail, and its own callback is dropped
+as gone), never register this session's callback or refuse it. The same rule is checked again when a
+registration is read back from the callbacks topic (`CallbackRule.valid`), before any push: a record that did
+not come from a session of ours through our routers is never called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import Ice
 
 CATEGORY_LENGTH = 20  # what glacier2router mints for each client (RouterI.cpp)
-MAX_NAME = 64
+HOW = "Ice.Identity(session.ice_getIdentity().name, router.getCategoryForClient())"
 
 
 class Refusal(Exception):
@@ -40,39 +45,46 @@ def server_endpoints(communicator: Any, endpoints: str) -> dict[tuple[str, str, 
     return {_host_port(e): e.toString() for e in proxy.ice_getEndpoints()}
 
 
-def rebuild(cb: Any, communicator: Any, allowed: dict[tuple[str, str, int], str]) -> str:
-    """The callback as we will call it (a proxy string), or Refusal with the reason."""
-    ident = cb.ice_getIdentity()
-    if len(ident.category) != CATEGORY_LENGTH or not 0 < len(ident.name) <= MAX_NAME:
-        raise Refusal(
-            "the callback's identity must be <name>@<the router category of this client> "
-            "(Ice.Identity(name, router.getCategoryForClient()))"
-        )
-    if not cb.ice_isTwoway() or cb.ice_getFacet() or cb.ice_getAdapterId():
-        raise Refusal("the callback must be a plain twoway proxy (no facet, adapter id, oneway or datagram)")
-    given = cb.ice_getEndpoints()
-    if not 0 < len(given) <= len(allowed):
-        raise Refusal(f"the callback must have the router's server endpoint, not {len(given)} endpoints")
-    chosen = []
-    for endpoint in given:
-        key = _host_port(endpoint)
-        if key not in allowed:
+class CallbackRule:
+    def __init__(self, communicator: Any, allowed: dict[tuple[str, str, int], str]) -> None:
+        self.communicator = communicator
+        self.allowed = allowed
+
+    def accept(self, cb: Any, session_id: str) -> str:
+        """The callback `session_id` registers, as we will call it (a proxy string), or Refusal with why."""
+        ident = cb.ice_getIdentity()
+        if len(ident.category) != CATEGORY_LENGTH:
+            raise Refusal(f"the callback's identity must be {HOW}: its category is not the router's")
+        if ident.name != session_id:
+            raise Refusal(f"the callback's identity must be {HOW}: its name is not this session's")
+        if not cb.ice_isTwoway() or cb.ice_getFacet() or cb.ice_getAdapterId():
             raise Refusal(
-                "the callback must go through the router (an object adapter created with "
-                "createObjectAdapterWithRouter), not to another address"
+                "the callback must be a plain twoway proxy (no facet, adapter id, oneway or datagram)"
             )
-        chosen.append(allowed[key])
-    rebuilt = communicator.stringToProxy("x:" + ":".join(dict.fromkeys(chosen))).ice_identity(ident)
-    return str(communicator.proxyToString(rebuilt))
+        given = cb.ice_getEndpoints()
+        if not 0 < len(given) <= len(self.allowed):
+            raise Refusal(f"the callback must have the router's server endpoint, not {len(given)} endpoints")
+        chosen = []
+        for endpoint in given:
+            key = _host_port(endpoint)
+            if key not in self.allowed:
+                raise Refusal(
+                    "the callback must go through the router (an object adapter created with "
+                    "createObjectAdapterWithRouter), not to another address"
+                )
+            chosen.append(self.allowed[key])
+        rebuilt = self.communicator.stringToProxy("x:" + ":".join(dict.fromkeys(chosen))).ice_identity(ident)
+        return str(self.communicator.proxyToString(rebuilt))
 
-
-def category_of(communicator: Any, proxy: str) -> str | None:
-    try:
-        return str(communicator.stringToProxy(proxy).ice_getIdentity().category)
-    except Ice.Exception:
-        return None
-
-
-def owner_elsewhere(category: str, session: str, registered: Iterable[tuple[str, str]]) -> bool:
-    """Whether another session already registered a callback in `category` ((session, category) pairs)."""
-    return any(cat == category and other != session for other, cat in registered)
+    def valid(self, proxy: str, session_id: str) -> str | None:
+        """Why a registration read back from Kafka must not be called, or None: the same rule as `accept`."""
+        try:
+            return (
+                None
+                if self.accept(self.communicator.stringToProxy(proxy), session_id) == proxy
+                else ("not as our routers would have it")
+            )
+        except Refusal as exc:
+            return str(exc)
+        except Ice.Exception as exc:
+            return f"not a proxy ({type(exc).__name__})"

@@ -2,7 +2,7 @@
 
 Loading at import time keeps generated code out of the repository (it is never edited by hand) and means the
 package works from any checkout without a build step. `Glacier2` must be imported before `loadSlice`, or the
-partially generated `Glacier2` module shadows the real one (see shared/notes/ice.md).
+partially generated `Glacier2` module shadows the real one (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,17 +1,45 @@
-"""The live Glacier2 sessions of this worker, so configuration changes can end them and limits can count them.
+"""Subscriber sessions: created for the router by the session manager, each able to register one callback for
+its own baseCode, counted per subscriber, and forgotten the moment they end.
 
-Sessions live in the worker that created them; every worker sees every configuration change, so each ends its
+A session lives in the worker that created it; every worker sees every configuration change, so each ends its
 own sessions of a subscriber whose secret was rotated, or that was disabled or removed (through the session's
-control: Glacier2 drops the client, and pushes to its callback fail at once).
+control: Glacier2 drops the client, and pushes to its callback fail at once). A router that dies cannot call
+`destroy`: each router holds one connection to this adapter, kept alive by heartbeats, so that connection
+closing means the router is gone, and with it every session it created here.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import logging
 import threading
+import time
+import uuid
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+import Glacier2
+import Ice
+
+from wostream.config.subscriptions import BASE_CODE_RE
+from wostream.core.directory import Directory
 from wostream.core.models import Subscription
+from wostream.ice.callbacks import CallbackRule, Refusal
+from wostream.ice.contract import SubscribeRefused, SubscriberSession, SubscriberSessionPrx
+from wostream.ice.verifier import REFUSED
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBES_PER_MINUTE = 10
+CATEGORY = "wostream-session"
+
+
+class Publisher(Protocol):
+    """Publishes a session's callback (None: its end) for every worker, from an Ice thread."""
+
+    def publish(self, base_code: str, session: str, proxy: str | None) -> concurrent.futures.Future[None]: ...
 
 
 @dataclass
@@ -20,7 +48,8 @@ class LiveSession:
     session_id: str
     secret_hash: str  # the subscriber's secret hash when the session was created
     control: Any  # Glacier2.SessionControlPrx
-    servant: Any  # SubscriberSessionI
+    servant: SubscriberSessionI
+    router: str  # the router connection it was created through
 
 
 def outdated(sub: Subscription | None, secret_hash: str) -> str | None:
@@ -36,8 +65,11 @@ def outdated(sub: Subscription | None, secret_hash: str) -> str | None:
 
 @dataclass
 class SessionRegistry:
+    """Every live session of this worker, by subscriber and by router; nothing of a session outlives it."""
+
     max_per_subscriber: int = 4
     _by_code: dict[str, dict[str, LiveSession]] = field(default_factory=dict)
+    _by_router: dict[str, dict[str, LiveSession]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)  # servants run on Ice threads
 
     def add(self, live: LiveSession) -> bool:
@@ -45,13 +77,33 @@ class SessionRegistry:
         with self._lock:
             sessions = self._by_code.setdefault(live.base_code, {})
             if len(sessions) >= self.max_per_subscriber:
+                if not sessions:
+                    del self._by_code[live.base_code]
                 return False
             sessions[live.session_id] = live
+            self._by_router.setdefault(live.router, {})[live.session_id] = live
             return True
 
-    def remove(self, base_code: str, session_id: str) -> None:
+    def remove(self, base_code: str, session_id: str) -> LiveSession | None:
         with self._lock:
-            self._by_code.get(base_code, {}).pop(session_id, None)
+            sessions = self._by_code.get(base_code, {})
+            live = sessions.pop(session_id, None)
+            if not sessions:
+                self._by_code.pop(base_code, None)
+            if live is not None:
+                of_router = self._by_router.get(live.router, {})
+                of_router.pop(session_id, None)
+                if not of_router:
+                    self._by_router.pop(live.router, None)
+            return live
+
+    def of_router(self, router: str) -> list[LiveSession]:
+        with self._lock:
+            return list(self._by_router.get(router, {}).values())
+
+    def knows_router(self, router: str) -> bool:
+        with self._lock:
+            return router in self._by_router
 
     def to_end(self, base_code: str, sub: Subscription | None) -> list[tuple[LiveSession, str]]:
         """The sessions of `base_code` that the subscription as it is now no longer allows, with why."""
@@ -60,6 +112,98 @@ class SessionRegistry:
         found = ((s, outdated(sub, s.secret_hash)) for s in sessions)
         return [(s, why) for s, why in found if why is not None]
 
-    def count(self, base_code: str) -> int:
+    def count(self, base_code: str | None = None) -> int:
         with self._lock:
+            if base_code is None:
+                return sum(len(s) for s in self._by_code.values())
             return len(self._by_code.get(base_code, {}))
+
+
+class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
+    """One subscriber's Glacier2 session; it can only ever register a callback for its own baseCode, named
+    after the session itself (so no other session can register it: `CallbackRule`)."""
+
+    def __init__(self, base_code: str, publisher: Publisher, rule: CallbackRule, registry: SessionRegistry):
+        self.base_code = base_code
+        self.session_id = uuid.uuid4().hex
+        self._publisher = publisher
+        self._rule = rule
+        self._registry = registry
+        self._proxy: str | None = None
+        self._recent: deque[float] = deque(maxlen=SUBSCRIBES_PER_MINUTE)
+
+    def subscribe(self, cb: Any, current: Ice.Current) -> Any:
+        if cb is None:
+            return self.unsubscribe()
+        try:
+            proxy = self._rule.accept(cb, self.session_id)
+        except Refusal as exc:
+            log.warning("callback of %s refused (session %s): %s", self.base_code, self.session_id[:8], exc)
+            raise SubscribeRefused(str(exc)) from None
+        if proxy == self._proxy:
+            return None  # the same callback again: nothing to publish
+        now = time.monotonic()
+        if len(self._recent) == self._recent.maxlen and now - self._recent[0] < 60:
+            raise SubscribeRefused(f"more than {SUBSCRIBES_PER_MINUTE} callback changes a minute")
+        self._recent.append(now)
+        self._proxy = proxy
+        log.info("subscriber %s registered its callback (session %s)", self.base_code, self.session_id[:8])
+        return self._publisher.publish(self.base_code, self.session_id, proxy)
+
+    def destroy(self, current: Ice.Current) -> Any:
+        with contextlib.suppress(Ice.NotRegisteredException):
+            current.adapter.remove(current.id)
+        self._registry.remove(self.base_code, self.session_id)
+        log.info("subscriber %s left (session %s)", self.base_code, self.session_id[:8])
+        return self.unsubscribe()
+
+    def unsubscribe(self) -> Any:
+        if self._proxy is None:
+            return None
+        self._proxy = None
+        return self._publisher.publish(self.base_code, self.session_id, None)
+
+
+class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
+    """Creates sessions for a router, and ends them all if that router goes away without saying goodbye."""
+
+    def __init__(
+        self, directory: Directory, publisher: Publisher, rule: CallbackRule, registry: SessionRegistry
+    ) -> None:
+        self.directory = directory
+        self._publisher = publisher
+        self._rule = rule
+        self._registry = registry
+
+    def create(self, userId: str, control: Any, current: Ice.Current) -> Any:
+        if control is None or current.con is None:
+            raise Glacier2.CannotCreateSessionException("sessions are created through the router only")
+        sub = self.directory.subscriptions.get(userId) if BASE_CODE_RE.fullmatch(userId) else None
+        if sub is None or not sub.enabled:
+            raise Glacier2.CannotCreateSessionException(REFUSED)
+        session = SubscriberSessionI(userId, self._publisher, self._rule, self._registry)
+        router = current.con.toString()
+        first = not self._registry.knows_router(router)
+        live = LiveSession(userId, session.session_id, sub.secret_hash, control, session, router)
+        if not self._registry.add(live):
+            limit = self._registry.max_per_subscriber
+            log.warning("session for %r refused: %d sessions already", userId, limit)
+            raise Glacier2.CannotCreateSessionException(f"this baseCode already has {limit} sessions")
+        if first:
+            adapter = current.adapter
+            current.con.setCloseCallback(lambda _con: self._router_gone(router, adapter))
+        ident = Ice.Identity(session.session_id, CATEGORY)
+        proxy = current.adapter.add(session, ident)
+        # the client may call its own session object, and nothing else behind the router
+        control.identities().add([ident])
+        return SubscriberSessionPrx.uncheckedCast(proxy)
+
+    def _router_gone(self, router: str, adapter: Any) -> None:
+        sessions = self._registry.of_router(router)
+        if sessions:
+            log.warning("a router's connection closed: ending its %d sessions here", len(sessions))
+        for live in sessions:
+            self._registry.remove(live.base_code, live.session_id)
+            live.servant.unsubscribe()
+            with contextlib.suppress(Ice.Exception):  # already destroyed, or the adapter is going down
+                adapter.remove(Ice.Identity(live.session_id, CATEGORY))

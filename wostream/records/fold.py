@@ -8,6 +8,7 @@ JSON, hostile nesting, a decoder bug) becomes one line on /errors and the log, a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from wostream.config.errors import ConfigError
 from wostream.core.directory import Directory
@@ -16,6 +17,14 @@ from wostream.records.config import idmap_from_record, subscription_from_record
 from wostream.records.state import RetryRecord, decode_callback, decode_retry_or_park
 
 Apply = Callable[[bytes, bytes | None], None]
+
+
+class CallbackVet(Protocol):
+    """Why a registered callback read back from Kafka must not be called (None: it may), before any push."""
+
+    def why_not(self, proxy: str, session: str) -> str | None: ...
+
+
 _SHOWN_KEY = 80  # bytes of a key quoted in a message: a hostile key must not make a huge log line
 
 
@@ -33,9 +42,12 @@ def _reason(exc: BaseException) -> str:
 class Fold:
     """One applier per config topic, each shielded: a bad record is reported, never raised."""
 
-    def __init__(self, directory: Directory, schedules: Schedules | None = None) -> None:
+    def __init__(
+        self, directory: Directory, schedules: Schedules | None = None, vet: CallbackVet | None = None
+    ) -> None:
         self.directory = directory
         self.schedules = schedules if schedules is not None else Schedules()
+        self.vet = vet
         self.deferred = False  # inside a batch: the routing index is rebuilt once, when it ends
 
     def _guard(self, what: str, key: bytes, apply: Callable[[], None]) -> None:
@@ -61,6 +73,9 @@ class Fold:
     def callback(self, key: bytes, value: bytes | None) -> None:
         def apply() -> None:
             base_code, session, callback = decode_callback(key, value)
+            why = None if callback is None or self.vet is None else self.vet.why_not(callback.proxy, session)
+            if why is not None:
+                raise ConfigError([f"the callback of {base_code} cannot be ours: {why}"])
             self.directory.put_callback(base_code, session, callback)
 
         self._guard("callback", key, apply)

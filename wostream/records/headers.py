@@ -1,8 +1,8 @@
 """Kafka headers of the event topics: push copies, quarantine records, dead letters and replays.
 
-Headers carry what the value must not (SPEC.md's envelope is exact): the stable event id, routing tags, and
-why an event was set aside. One module writes and reads them all, so the dead-letter format and its inverse in
-replay cannot drift apart.
+Headers carry what the value must not (the envelope is exact: docs/contract.md section 4): the stable event
+id, routing tags, and why an event was set aside. One module writes and reads them all, so the dead-letter
+format and its inverse in replay cannot drift apart.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ DEAD_HEADERS = ("reason", "attempts", "firstAttemptAt", "lastAttemptAt", "source
 
 
 def push_headers(data_area: str, change_id: str, event_id: str) -> Headers:
-    """A routed copy's tags: its data area and kind (the message tag of SPEC.md), and the stable event id."""
+    """A routed copy's tags: its data area and kind (the contract's message tag), and the stable event id."""
     return [("dataArea", data_area.encode()), ("changeId", change_id.encode()), (EVENT_ID, event_id.encode())]
 
 

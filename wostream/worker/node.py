@@ -56,8 +56,8 @@ class Node(Service):
         self.drift = Drift()
         self.lag = LoopLag()
         self.loops = Supervisor()
-        self.feed = ConfigFeed(settings, self.directory, self.schedules)
         self.ice = IceService(settings.ice_config, self.directory, settings.max_sessions, settings.batches)
+        self.feed = ConfigFeed(settings, self.directory, self.schedules, self.ice)
         self.board = StatusBoard(settings, self.directory, self.schedules)
         self.web = WebServer(settings, self)
         self.route: RoutePipeline | None = None
@@ -75,11 +75,12 @@ class Node(Service):
         await TopicKeeper(settings).ensure(core_topics(settings))
         self._producer = producer = make_producer(settings)
         await producer.start()
+        self.ice.prepare()
         await self.feed.start()
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         callbacks = CallbackBook(settings, self.directory, producer)
-        self.ice.start(callbacks)
+        self.ice.serve(callbacks)
         if settings.routes:
             self._start_routing(producer)
         if settings.delivers:

@@ -417,7 +417,7 @@ def test_enrichment_and_masking_walk_the_same_values(current: Any, sup: Any) -> 
 
 # --- a required eCommunityId names the community routing used, from the body or the ticket (issue 21) ---
 
-REQUIRE_E_COMMUNITY = {"1", "6", "7", "9", "10"}  # SPEC.md section 5: eCommunityId Y
+REQUIRE_E_COMMUNITY = {"1", "6", "7", "9", "10"}  # docs/contract.md section 5: eCommunityId Y
 
 
 @SETTINGS

@@ -19,7 +19,7 @@ from wostream.broker.reading import partitions
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.schedules import Schedules
-from wostream.records.fold import Apply, Fold
+from wostream.records.fold import Apply, CallbackVet, Fold
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,13 @@ SLICE = 0.02  # seconds of folding between two yields to the event loop
 
 
 class ConfigFeed:
-    def __init__(self, settings: Settings, directory: Directory, schedules: Schedules) -> None:
+    def __init__(
+        self, settings: Settings, directory: Directory, schedules: Schedules, vet: CallbackVet
+    ) -> None:
         self.settings = settings
         self.directory = directory
         self.ready = asyncio.Event()
-        self.fold = fold = Fold(directory, schedules)
+        self.fold = fold = Fold(directory, schedules, vet)
         self._appliers: dict[str, Apply] = {
             settings.subscriptions_topic: fold.subscription,
             settings.idmaps_topic: fold.idmap,
