@@ -90,8 +90,8 @@ R = 'config record "HRZDWYWHXT"'
             b"HRZDWYWHXT",
             _record(secretHash=None, secret="clear"),
             [
-                f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
                 f"{R} (HRZDWYWHXT): secretHash: required",
+                f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
             ],
         ),
         (
