@@ -79,7 +79,11 @@ def apply_idmaps(file: Path) -> None:
     if errors:
         fail(errors)
     with tqdm(total=count, unit="ids", file=sys.stderr, disable=None) as bar:
-        done = asyncio.run(publish_idmaps(Settings(), iter_idmap_file(file), lambda n: bar.update(n - bar.n)))
+
+        def progress(published: int) -> None:
+            bar.update(published - bar.n)
+
+        done = asyncio.run(publish_idmaps(Settings(), iter_idmap_file(file), progress))
     click.echo(f"{done} id mappings applied from {file.name}")
 
 
