@@ -108,7 +108,7 @@ Mask = Annotated[
 Attempts = Annotated[StrictInt, Ge(1), BeforeValidator(from_text), says("{} must be a whole number ≥ 1")]
 Partitions = Annotated[
     StrictInt | None,
-    Interval(ge=1, le=MAX_PARTITIONS),  # of the subscriber's push topic: more let more workers push at once
+    Interval(ge=1, le=MAX_PARTITIONS),  # of the subscriber's push topic: more, and more workers push at once
     BeforeValidator(from_text),
     BeforeValidator(not_null),
     says(f"{{}} must be a whole number from 1 to {MAX_PARTITIONS}"),
@@ -132,6 +132,7 @@ class Retry(Strict):
 
     @model_validator(mode="after")
     def _initial_within_max(self) -> Self:
+        """Between keys, so judged on a valid mapping: listed once attempts, initial and max are valid."""
         if self.initial > self.max:
             raise problem(f"initial ({self.initial:g}s) must not exceed max ({self.max:g}s)")
         return self
@@ -149,7 +150,7 @@ class _Routed(Strict):
     data_areas: DataAreas
     change_ids: ChangeIds
     scope: Annotated[Scope, says("must be a mapping with organIds and/or communityIds")] = Field(
-        description='organIds: ["*"] means all organisations'
+        description='organIds: ["*"] means all organisations'  # told when it is missing: required (…)
     )
     mask: Mask = ()
     enabled: Flag = True
@@ -165,7 +166,7 @@ class _Hashed(Strict):
 
 
 class _Clear(Strict):
-    secret: Secret = Field(description="or secretHash")
+    secret: Secret = Field(description="or secretHash")  # told when it is missing: required (…)
     secret_hash: Annotated[None, says("give either secret or secretHash, not both")] = None
 
 
