@@ -138,7 +138,7 @@ LIFECYCLE = ("1", "5", "2", "6", "6", "9", "5", "2", "7", "10", "8", "3", "4")
 def ticket_lifecycle(
     ticket: str, organ: str = "671024", community: str = "139912543382896", area: str = "fwwt"
 ) -> list[dict[str, Any]]:
-    """One ticket's events, each body from the spec's example of its kind, as docs/contract.md section 5 has them: only
+    """One ticket's events, each body from the spec's example of its kind, as docs/events.md has them: only
     the creating event names the community, and the evaluation (4) carries no data area at all. `eventId`
     is `<ticket>-<n>` and `data.seq` orders them."""
     events = []

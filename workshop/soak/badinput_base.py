@@ -1,6 +1,6 @@
 """Building blocks of the bad-input grammar: good drafts from the spec's examples, rendering and splicing.
 
-Every case starts as a good raw event (a *draft*, built from the repaired examples of the contract) and gets one
+Every case starts as a good raw event (a *draft*, built from the contract's repaired examples) and gets one
 defect, so a quarantine reason can be checked against the one thing the case was built to get wrong.
 Values JSON cannot carry from a dict (NaN, duplicate keys, invalid UTF-8, bare escapes) are spliced into the
 rendered bytes at a placeholder, so the rest of the event stays exactly what the renderer wrote.

@@ -2,8 +2,8 @@
 
 changeId spellings follow intake's documented rule (`_change_id`): a string or an integer, trimmed (Python's
 `str.strip`, so any Unicode whitespace), that is then one of "1".."10". So `" 1"`, `1` and `"\\u00a05"` are
-good, `"01"`, `1.0` and the fullwidth `"１"` are not. The contract says every scalar is a string and asks to be
-lenient in; it fixes no rule for spacing or integers, so intake's rule is the reading taken here.
+good, `"01"`, `1.0` and the fullwidth `"１"` are not. The contract says every scalar is a string and asks to
+be lenient in; it fixes no rule for spacing or integers, so intake's rule is the reading taken here.
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ def apply_idmaps(file: Path) -> None:
         fail(errors)
     with tqdm(total=count, unit="ids", file=sys.stderr, disable=None) as bar:
 
-        def progress(done: int) -> None:
-            bar.update(done - bar.n)
+        def progress(published: int) -> None:
+            bar.update(published - bar.n)
 
         done = asyncio.run(publish_idmaps(Settings(), iter_idmap_file(file), progress))
     click.echo(f"{done} id mappings applied from {file.name}")

@@ -6,40 +6,28 @@ and duplicated keys are errors (a typo must not silently widen or narrow a scope
 the file, the entry (0-based index, and baseCode when known) and the key — never a secret.
 
 The YAML is read with every scalar kept as the text the operator wrote (`organIds: [0671024]` stays
-"0671024" instead of becoming an octal integer); numbers and booleans are parsed where a key needs them.
-The rules are pydantic models (`subscription_schema`, one validator per key in `subscription_values`), and
-`subscription_errors` turns pydantic's errors into the lines above. The config-topic value is the same shape
-as a YAML entry with `secretHash` only, checked by the same rules into the same messages.
+"0671024" instead of becoming an octal integer). Each entry is checked by the schema of `subscription_entry`;
+a config-topic value is a YAML entry with `secretHash` only, as JSON, checked by the same schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from wostream.config.errors import ConfigError
-from wostream.config.subscription_errors import Layout, error_lines
-from wostream.config.subscription_errors import show as _show
-from wostream.config.subscription_schema import (
-    FILE_ENTRY,
-    TOP_LEVEL,
-    WIRE_ENTRY,
-    FileContext,
-    FileEntry,
-    SubscribersFile,
-    WireEntry,
-)
-from wostream.config.subscription_values import BASE_CODE_RE, CHANGE_IDS, valid_base_code
+from wostream.config.schema import BASE_CODE_RE, Strict, error_lines, says, show
+from wostream.config.subscription_entry import Draft, WireEntry, entry_model
 from wostream.core.credentials import hash_secret
 from wostream.core.models import WILDCARD, Subscription
 
 __all__ = [
     "BASE_CODE_RE",
-    "CHANGE_IDS",
+    "Draft",
     "hash_secret",
     "parse_drafts",
     "parse_subscriptions",
@@ -48,13 +36,14 @@ __all__ = [
     "validate_wire_entry",
 ]
 
-_Model = TypeVar("_Model", bound=BaseModel)
+_M = TypeVar("_M", bound=Strict)
+
+
+class _SubscribersFile(Strict):
+    subscribers: Annotated[list[Any], says("must be a list of subscriber entries")]
 
 
 # ---------------------------------------------------------------- YAML file
-
-
-Draft = tuple[Subscription, str | None]  # a subscription, and its clear secret still to hash (or None)
 
 
 def parse_subscriptions(text: str, env: Mapping[str, str], source: str = "<file>") -> list[Subscription]:
@@ -73,13 +62,11 @@ def parse_drafts(text: str, env: Mapping[str, str], source: str = "<file>") -> l
     keeps the hash already stored for a secret that did not change). Raises ConfigError listing every problem.
     """
     errors: list[str] = []
-    data = _load_yaml(text, source, errors)
-    entries = [] if data is _UNREADABLE else _subscriber_list(data, source, errors)
-    drafts: list[tuple[Subscription, str | None]] = []
+    drafts: list[Draft] = []
     first_index: dict[str, int] = {}
-    for index, raw in enumerate(entries):
+    for index, raw in enumerate(_subscriber_list(_load_yaml(text, source, errors), source, errors)):
         prefix = _entry_prefix(f"{source}: subscribers[{index}]", raw)
-        entry = _validate(FileEntry, raw, prefix, FILE_ENTRY, errors, FileContext(env))
+        entry = _validate(entry_model(raw), raw, prefix, errors, env)
         _check_unique(raw, index, first_index, prefix, errors)
         if entry is not None:
             drafts.append(entry.draft())
@@ -88,22 +75,30 @@ def parse_drafts(text: str, env: Mapping[str, str], source: str = "<file>") -> l
     return drafts
 
 
+def _subscriber_list(data: Any, source: str, errors: list[str]) -> list[Any]:
+    """The entries to check; an unknown top-level key alone does not stop them from being checked too."""
+    if data is _UNREADABLE:
+        return []
+    if not isinstance(data, dict):
+        errors.append(f'{source}: the top level must be a mapping with a "subscribers" list')
+        return []
+    top = _validate(_SubscribersFile, data, source, errors)
+    entries = data.get("subscribers") if top is None else top.subscribers
+    return entries if isinstance(entries, list) else []
+
+
 def _check_unique(raw: Any, index: int, first_index: dict[str, int], prefix: str, errors: list[str]) -> None:
     """Two entries for one baseCode would be two records with one key: the later would silently win.
 
-    Across entries, so outside the entry model; listed after the entry's own problems.
+    Across entries, so outside the entry's schema; listed after the entry's own problems.
     """
-    code = valid_base_code(raw.get("baseCode")) if isinstance(raw, dict) else None
+    code = _base_code(raw)
     if code is None:
         return
     if code in first_index:
-        used = f"{_show(code)} is already used by subscribers[{first_index[code]}]"
-        errors.append(f"{prefix}: baseCode: {used}")
+        errors.append(f"{prefix}: baseCode: {show(code)} is already used by subscribers[{first_index[code]}]")
     else:
         first_index[code] = index
-
-
-_UNREADABLE = object()
 
 
 class _Loader(yaml.BaseLoader):
@@ -124,7 +119,12 @@ class _Loader(yaml.BaseLoader):
         return mapping
 
 
+_UNREADABLE = object()  # what `_load_yaml` returns for a file that is not YAML
+
+
 def _load_yaml(text: str, source: str, errors: list[str]) -> Any:
+    """The document, its scalars as text, with a line in `errors` for each duplicated key (YAML would keep the
+    last silently); _UNREADABLE, with the reason in `errors`, for a file that is not one YAML document."""
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
@@ -140,36 +140,33 @@ def _load_yaml(text: str, source: str, errors: list[str]) -> Any:
         return _UNREADABLE
     finally:
         loader.dispose()
-    errors.extend(f"{source}: line {line}: duplicate key {_show(key)}" for line, key in loader.duplicates)
+    errors.extend(f"{source}: line {line}: duplicate key {show(key)}" for line, key in loader.duplicates)
     return data
-
-
-def _subscriber_list(data: Any, source: str, errors: list[str]) -> list[Any]:
-    """The entries to check; an unknown top-level key alone does not stop them from being checked too."""
-    top = _validate(SubscribersFile, data, source, TOP_LEVEL, errors)
-    if top is not None:
-        return top.subscribers
-    entries = data.get("subscribers") if isinstance(data, dict) else None
-    return entries if isinstance(entries, list) else []
 
 
 # ---------------------------------------------------------------- one entry (YAML or topic record)
 
 
+def _base_code(raw: Any) -> str | None:
+    """The entry's baseCode if it is a valid one: it names the entry in messages and must be unique."""
+    code = raw.get("baseCode") if isinstance(raw, dict) else None
+    return code if isinstance(code, str) and BASE_CODE_RE.fullmatch(code) else None
+
+
 def _entry_prefix(prefix: str, raw: Any) -> str:
     """Messages name the entry by its baseCode as soon as that is known to be valid."""
-    code = valid_base_code(raw.get("baseCode")) if isinstance(raw, dict) else None
+    code = _base_code(raw)
     return prefix if code is None else f"{prefix} ({code})"
 
 
 def _validate(
-    model: type[_Model], raw: Any, prefix: str, layout: Layout, errors: list[str], context: object = None
-) -> _Model | None:
-    """`raw` as `model`, or None with every problem appended to `errors` as our lines."""
+    model: type[_M], raw: Any, prefix: str, errors: list[str], env: Mapping[str, str] | None = None
+) -> _M | None:
+    """`raw` as `model`, or None with every problem appended to `errors`, each line starting with `prefix`."""
     try:
-        return model.model_validate(raw, context=context)
+        return model.model_validate(raw, context=env)
     except ValidationError as exc:
-        errors.extend(error_lines(exc, prefix, layout))
+        errors.extend(f"{prefix}: {line}" for line in error_lines(exc, model))
         return None
 
 
@@ -180,15 +177,10 @@ def validate_wire_entry(raw: Any, prefix: str) -> Subscription:
     Raises ConfigError naming `prefix` and the key.
     """
     errors: list[str] = []
-    entry = _validate(WireEntry, raw, _entry_prefix(prefix, raw), WIRE_ENTRY, errors)
+    entry = _validate(WireEntry, raw, _entry_prefix(prefix, raw), errors)
     if entry is None:
         raise ConfigError(errors)
-    return entry.subscription()
-
-
-def show(value: Any) -> str:
-    """A value as it appears in a message: JSON for scalars, a type word for the rest."""
-    return _show(value)
+    return entry.draft()[0]
 
 
 def public_view(sub: Subscription) -> dict[str, Any]:

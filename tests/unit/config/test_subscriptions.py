@@ -182,9 +182,8 @@ BAD_FILE_ERRORS = [
     f'{SRC}: subscribers[0] (HRZDWYWHXT): changeIds: "11" {NOT_A_KIND}',
     f'{SRC}: subscribers[1]: baseCode: "HR Z" must be 1-64 characters of A-Z a-z 0-9 _ - '
     "(it names the topic wo.push.<baseCode>)",
-    f'{SRC}: subscribers[1]: dataArea: unknown key (did you mean "dataAreas"?)',
     f"{SRC}: subscribers[1]: name: must be a string",
-    f"{SRC}: subscribers[1]: secret: give either secret or secretHash, not both",
+    f"{SRC}: subscribers[1]: secretHash: give either secret or secretHash, not both",
     f"{SRC}: subscribers[1]: dataAreas: required",
     f'{SRC}: subscribers[1]: changeIds: "11" {NOT_A_KIND}',
     f'{SRC}: subscribers[1]: changeIds: "*" must be the only item',
@@ -192,10 +191,11 @@ BAD_FILE_ERRORS = [
     f'{SRC}: subscribers[1]: mask: "a..b" {NOT_A_PATH}',
     f'{SRC}: subscribers[1]: mask: "x[]y" {NOT_A_PATH}',
     f'{SRC}: subscribers[1]: enabled: "maybe" must be true or false',
-    f'{SRC}: subscribers[1]: retry.maxx: unknown key (did you mean "max"?)',
-    f"{SRC}: subscribers[1]: retry.max: required",
     f'{SRC}: subscribers[1]: retry.attempts: "0" must be a whole number ≥ 1',
     f'{SRC}: subscribers[1]: retry.initial: "5x" {NOT_A_DURATION}',
+    f"{SRC}: subscribers[1]: retry.max: required",
+    f'{SRC}: subscribers[1]: retry.maxx: unknown key (did you mean "max"?)',
+    f'{SRC}: subscribers[1]: dataArea: unknown key (did you mean "dataAreas"?)',
     f"{SRC}: subscribers[2] (HRZDWYWHXT): secret: environment variable NOPE is not set",
     f"{SRC}: subscribers[2] (HRZDWYWHXT): secret: environment variable NOPE2 is not set",
     f"{SRC}: subscribers[2] (HRZDWYWHXT): dataAreas: must be a non-empty list",
@@ -205,8 +205,8 @@ BAD_FILE_ERRORS = [
     f"{SRC}: subscribers[3]: must be a mapping",
     f"{SRC}: subscribers[4]: baseCode: required",
     f"{SRC}: subscribers[4]: secret: must not be empty",
-    f'{SRC}: subscribers[4]: dataAreas: " " is not a data-area code',
     f'{SRC}: subscribers[4]: dataAreas: "*" must be the only item',
+    f'{SRC}: subscribers[4]: dataAreas: " " is not a data-area code',
     f"{SRC}: subscribers[4]: scope: must be a mapping with organIds and/or communityIds",
     f"{SRC}: subscribers[4]: mask: must be a list of field paths",
     f"{SRC}: subscribers[4]: retry: must be a mapping with attempts, initial and max",
@@ -224,9 +224,9 @@ def test_every_error_of_a_bad_file_is_listed() -> None:
         ("- baseCode: X\n", ['the top level must be a mapping with a "subscribers" list']),
         (
             "subscriber: []\n",
-            ['subscriber: unknown key (did you mean "subscribers"?)', "subscribers: required"],
+            ["subscribers: required", 'subscriber: unknown key (did you mean "subscribers"?)'],
         ),
-        ("other: 1\n", ["other: unknown key", "subscribers: required"]),
+        ("other: 1\n", ["subscribers: required", "other: unknown key"]),
         ("subscribers: {}\n", ["subscribers: must be a list of subscriber entries"]),
         (
             "subscribers: [\n",
@@ -258,7 +258,7 @@ P = f"{SRC}: subscribers[0] (HRZDWYWHXT)"
         (entry("secret: [a]", drop=("secretHash",)), "secret: must be a string"),
         (entry("secret: ${EMPTY}", drop=("secretHash",)), "secret: must not be empty"),
         (entry(drop=("dataAreas",)), "dataAreas: required"),
-        (entry("dataAreas: [[fwwt]]", drop=("dataAreas",)), "dataAreas: a list is not a string"),
+        (entry("dataAreas: [[fwwt]]", drop=("dataAreas",)), "dataAreas: a list is not a data-area code"),
         (entry(drop=("scope",)), 'scope: required (organIds: ["*"] means all organisations)'),
         (entry('scope: {organIds: [" 1"]}', drop=("scope",)), 'scope.organIds: " 1" is not an id'),
         (entry("scope: {communityIds: x}", drop=("scope",)), "scope.communityIds: must be a list"),
@@ -286,6 +286,13 @@ P = f"{SRC}: subscribers[0] (HRZDWYWHXT)"
 )
 def test_one_error_each(text: str, message: str) -> None:
     assert errors_of(text, {"EMPTY": ""}) == [f"{P}: {message}"]
+
+
+def test_both_secrets_name_the_hash_too_many_and_still_check_the_secret() -> None:
+    assert errors_of(entry("secret: ${NOPE}")) == [
+        f"{P}: secret: environment variable NOPE is not set",
+        f"{P}: secretHash: give either secret or secretHash, not both",
+    ]
 
 
 def test_no_secret_ever_appears_in_an_error() -> None:

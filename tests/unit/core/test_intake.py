@@ -282,7 +282,7 @@ def test_two_spellings_of_a_field_routing_reads_with_different_values_are_refuse
     )
 
 
-# --- a key given twice: kept unless routing reads it with two values (docs/contract.md section 6) ---------------
+# --- a key given twice: kept unless routing reads it with two values (docs/contract.md section 6) ---
 
 ENVELOPE = '{{"changeId":{c},"dataArea":"fwwt",{extra}"data":{{"serviceOrderId":"1","organId":"7"{body}}}}}'
 

@@ -214,7 +214,7 @@ def test_data_given_as_a_json_string_is_forwarded_with_the_same_content() -> Non
     assert simplejson.loads(result.copies[0].envelope)["data"] == text
 
 
-# A key given twice: routing reads neither value, so the event goes out with both (docs/contract.md section 6).
+# A key given twice: routing reads neither value, so the event goes out with both (contract, section 6).
 TWICE = (
     '{"serviceOrderId":"1","organId":"671024","contactTel":"138","remark":"a","contacttel ":"139",'
     '"remark":"b","currentUser":[{"userTel":"137","userTel":"136"}]}'

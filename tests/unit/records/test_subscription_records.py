@@ -90,8 +90,8 @@ R = 'config record "HRZDWYWHXT"'
             b"HRZDWYWHXT",
             _record(secretHash=None, secret="clear"),
             [
-                f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
                 f"{R} (HRZDWYWHXT): secretHash: required",
+                f'{R} (HRZDWYWHXT): secret: unknown key (did you mean "secretHash"?)',
             ],
         ),
         (
@@ -108,6 +108,20 @@ R = 'config record "HRZDWYWHXT"'
             [
                 f"{R} (HRZDWYWHXT): retry.attempts: true must be a whole number ≥ 1",
                 f"{R} (HRZDWYWHXT): retry.initial: -1 {NOT_A_DURATION}",
+            ],
+        ),
+        (  # a number too large for a float is a wrong value, not a crash
+            b"HRZDWYWHXT",
+            _record(retry={"attempts": 1, "initial": 10**309, "max": "1s"}),
+            [f"{R} (HRZDWYWHXT): retry.initial: {10**309} {NOT_A_DURATION}"],
+        ),
+        (  # a written null is not how a key is left out
+            b"HRZDWYWHXT",
+            json.dumps({**json.loads(_record()), "name": None, "retry": None, "partitions": None}).encode(),
+            [
+                f"{R} (HRZDWYWHXT): name: must be a string",
+                f"{R} (HRZDWYWHXT): retry: must be a mapping with attempts, initial and max",
+                f"{R} (HRZDWYWHXT): partitions: null must be a whole number from 1 to 64",
             ],
         ),
     ],
