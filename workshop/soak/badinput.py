@@ -2,8 +2,9 @@
 
 Every case is a raw Kafka record (value, key) labelled with what must become of it: routed to every entitled
 subscriber, or quarantined with a reason naming the defect (docs/contract.md section 6: never dropped
-silently, and the worker must survive all of it). A plain `random.Random(seed)` drives it rather than hypothesis, so the
-same stream can be replayed from a CLI at any volume, and a failure is found again from (seed, index).
+silently, and the worker must survive all of it). A plain `random.Random(seed)` drives it rather than
+hypothesis, so the same stream can be replayed from a CLI at any volume, and a failure is found again from
+(seed, index).
 
     python -m workshop.soak.badinput -n 10000 --seed 1 [--kinds] [--judge]
 

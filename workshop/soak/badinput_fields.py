@@ -1,8 +1,9 @@
 """Grammar, fields: well-formed JSON with a field of the wrong type, missing, or holding a lone surrogate.
 
 Whether such an event is good follows docs/contract.md section 6 and intake's documented rules: only what
-routing needs is strict (`changeId`, `data`, a data area, `serviceOrderId`); anything else in the body is forwarded as
-received, and with the tests' catch-all subscriber (organIds "*") `organId`/`communityId` are not needed.
+routing needs is strict (`changeId`, `data`, a data area, `serviceOrderId`); anything else in the body is
+forwarded as received, and with the tests' catch-all subscriber (organIds "*") `organId`/`communityId` are
+not needed.
 An unusable `dataArea` counts as absent (null and "" documented in intake's tests); with no other source
 of a data area the event is quarantined. A *wrong-typed* `dataArea` beside a body that names another area
 is expected to be quarantined too (kind `wrong-type:dataArea-with-fallback`): it is not absent, it is broken.
