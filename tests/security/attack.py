@@ -56,11 +56,12 @@ class Client:
         return self.session
 
     def callback(self, servant: Recorder) -> Any:
-        """A proper callback: in this client's own router category, through the router."""
+        """A proper callback: named after this client's session, in its own router category, through the
+        router."""
         if self.adapter is None:
             self.adapter = self.communicator.createObjectAdapterWithRouter("", self.router)
             self.adapter.activate()
-        ident = Ice.Identity(Ice.generateUUID(), self.router.getCategoryForClient())
+        ident = Ice.Identity(self.session.ice_getIdentity().name, self.router.getCategoryForClient())
         return SubscriberPrx.uncheckedCast(self.adapter.add(servant, ident))
 
     def proxy(self, text: str) -> Any:

@@ -118,26 +118,40 @@ def test_subscribe_takes_only_a_callback_through_the_router(shared: LocalStack) 
         listener.close()
 
 
-def test_a_client_cannot_register_a_callback_in_another_clients_category(shared: LocalStack) -> None:
-    """Threat 6: a client that learned another's router category has its events sent into the other's
-    connection."""
+def test_a_client_that_learned_another_clients_category_can_neither_take_nor_block_its_callback(
+    shared: LocalStack,
+) -> None:
+    """Threat 6: a callback is bound to the session that registered it (its name is the session's), so a
+    client that learned another client's router category cannot register the other's callback, cannot have
+    the other's `subscribe` refused by registering first, and its own events never reach the other."""
     victim, thief = (
         Client(shared.certs.ca_file, shared.router_proxy()),
         Client(shared.certs.ca_file, shared.router_proxy()),
     )
-    got = Recorder()
+    got, own = Recorder(), Recorder()
     try:
-        victim.login("SUBB", SECRETS["B_SECRET"]).subscribe(victim.callback(got))
+        victim.login("SUBB", SECRETS["B_SECRET"])
         stolen = victim.router.getCategoryForClient()
         thief.login("SUBA", SECRETS["A_SECRET"])
         # the router's server endpoint, as any client can learn it (the category may hold ':', so not split)
         server = ":".join(e.toString() for e in thief.router.getServerProxy().ice_getEndpoints())
-        forged = thief.proxy(f"subscriber:{server}").ice_identity(Ice.Identity("subscriber", stolen))
-        with pytest.raises(SubscribeRefused, match="registered by another session"):
-            thief.session.subscribe(SubscriberPrx.uncheckedCast(forged))
-        shared.cli("send", "-", input=as_lines([step_handled("4040401")]))
-        poll(lambda: got.messages, 30, "SUBB's own event")
-        assert all(json.loads(json.loads(m)["data"])["serviceOrderId"] == "4040401" for m in got.messages)
+        guessed = thief.proxy(f"x:{server}").ice_identity(Ice.Identity("subscriber", stolen))
+        with pytest.raises(SubscribeRefused, match="its name is not this session's"):
+            thief.session.subscribe(SubscriberPrx.uncheckedCast(guessed))
+        # registered first, in the victim's category, under the thief's own session name: accepted, but it
+        # can only name an object the victim does not have
+        first = thief.proxy(f"x:{server}").ice_identity(
+            Ice.Identity(thief.session.ice_getIdentity().name, stolen)
+        )
+        thief.session.subscribe(SubscriberPrx.uncheckedCast(first))
+        victim.session.subscribe(victim.callback(got))  # not refused
+        shared.cli("send", "-", input=as_lines([step_handled("4040401"), step_handled("4040402")]))
+        poll(lambda: len(got.messages) >= 2, 30, "SUBB's two events")
+        # the same thief on the legitimate path: its own callback gets SUBA's copies of both
+        thief.session.subscribe(thief.callback(own))
+        poll(lambda: len(own.messages) >= 2, 30, "SUBA's events at its own callback")
+        tickets = sorted(json.loads(json.loads(m)["data"])["serviceOrderId"] for m in got.messages)
+        assert tickets == ["4040401", "4040402"], "the victim got its own copies once, none of the thief's"
     finally:
         victim.close()
         thief.close()

@@ -131,7 +131,8 @@ def connect_once(communicator: Any, base_code: str, secret: str, servant: Any) -
     if acm_timeout > 0:
         connection.setACM(acm_timeout, Ice.Unset, Ice.ACMHeartbeat.HeartbeatAlways)
     adapter = communicator.createObjectAdapterWithRouter("", router)
-    ident = Ice.Identity("subscriber", router.getCategoryForClient())
+    # named after our own session: no other session can register (or refuse) this callback
+    ident = Ice.Identity(session.ice_getIdentity().name, router.getCategoryForClient())
     callback = SubscriberPrx.uncheckedCast(adapter.add(servant, ident))
     adapter.activate()
     session.subscribe(callback)
