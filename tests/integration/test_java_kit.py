@@ -41,7 +41,8 @@ KIT_SECRET = "java-kit-secret"  # every J* subscriber's secret in this test
 # a subscriber per Java scenario, each scoped to an organisation of its own: none sees another's events
 KIT_CODES = ["JREFUSE", "JTHROTTLE", "JFAIL", "JRESYNC", "JBATCH", "JDUP", "JRETRY"]
 ORGAN = {code: str(9_100_000 + n) for n, code in enumerate(KIT_CODES)}
-JAVA_TESTS = 17  # what Surefire must report as run (none skipped): a vanished test fails here
+JAVA_TESTS = 18  # what Surefire must report as run (none skipped): a vanished test fails here
+SESSION_TIMEOUT = 4  # s: Glacier2.SessionTimeout of this test's routers, so idling past it takes seconds
 FAST_RETRY = {"WOSTREAM_RETRY_ATTEMPTS": "20", "WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "1"}
 
 
@@ -115,11 +116,11 @@ def reference_receives_the_examples(stack: LocalStack, work: Path) -> Path:
 
 
 def wait_backlog(stack: LocalStack, base_code: str, n: int) -> None:
-    """Until `n` events wait in the (offline) subscriber's topic."""
+    """Until `n` events wait in the (offline) subscriber's topic (the worker's figures, from Kafka)."""
 
     def waiting() -> bool:
-        out = stack.cli("status", base_code, "--json", check=False).stdout
-        return bool(out.strip()) and json.loads(out)[0]["backlog"] >= n
+        mine = [s for s in stack.get_json("/subscribers") if s["baseCode"] == base_code]
+        return bool(mine) and (mine[0]["backlog"] or 0) >= n
 
     poll(waiting, 60, f"{n} events waiting for {base_code}", interval=0.5)
 
@@ -237,8 +238,8 @@ def test_the_java_kit_against_the_real_router_workers_and_kafka(stack: LocalStac
     started = time.monotonic()
     stack.extra_env.update(FAST_RETRY)
     stack.router_ports.append(RouterPorts())
-    stack.start_router(0)
-    stack.start_router(1)
+    for index in (0, 1):
+        stack.start_router(index, **{"Glacier2.SessionTimeout": str(SESSION_TIMEOUT)})
     stack.start_worker()
     stack.wait_ready()
     (tmp_path / "subs.yaml").write_text(subscriptions(), encoding="utf-8")
@@ -260,11 +261,13 @@ def test_the_java_kit_against_the_real_router_workers_and_kafka(stack: LocalStac
         "WOSTREAM_KIT_CA": str(stack.certs.ca_file),
         "WOSTREAM_KIT_OTHER_CA": str(other_ca),
         "WOSTREAM_KIT_SECRET": KIT_SECRET,
+        "WOSTREAM_KIT_SESSION_TIMEOUT": str(SESSION_TIMEOUT),
         "WOSTREAM_KIT_EXPECTED_EXAMPLES": str(expected),
         "WOSTREAM_KIT_EVENTS": str(events),
         "WOSTREAM_KIT_CONTROL": str(control.folder),
         "WOSTREAM_KIT_CLI": json.dumps([sys.executable, "-m", "wostream.cli"]),
         "WOSTREAM_KIT_REPO": str(ROOT),
+        "WOSTREAM_KIT_WEB": stack.web(),
     }
     shutil.rmtree(KIT / "target" / "surefire-reports", ignore_errors=True)
     maven_started = time.monotonic()

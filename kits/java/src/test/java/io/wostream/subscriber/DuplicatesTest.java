@@ -21,7 +21,8 @@ class DuplicatesTest {
       KitStack.await(() -> sub.duplicatesSkipped() == 2, Duration.ofSeconds(30), "both copies skipped");
       assertEquals(List.of("8400001-0", "8400001-1", "8400001-2"), KitStack.ids(received.events()));
       // acknowledged: nothing waits for JDUP and nothing is being retried
-      KitStack.await(() -> statusOf("JDUP").equals("backlog 0 retrying 0 dead 0"), Duration.ofSeconds(30), "JDUP drained");
+      KitStack.await(
+          () -> KitStack.status("JDUP").equals("online true backlog 0 retrying 0 dead 0"), Duration.ofSeconds(30), "JDUP drained");
       received.assertNoMoreThan(3, Duration.ofMillis(300));
     }
   }
@@ -53,27 +54,5 @@ class DuplicatesTest {
       }
       assertEquals(0, sub.duplicatesSkipped(), "a refused event was not applied, so not seen");
     }
-  }
-
-  private static String statusOf(String baseCode) {
-    try {
-      var s = KitStack.read(wostreamStatus(baseCode)).get(0);
-      return "backlog " + s.get("backlog").asInt() + " retrying " + s.get("retrying").asInt() + " dead " + s.get("dead").asInt();
-    } catch (Exception e) {
-      return e.toString();
-    }
-  }
-
-  /** `wostream status` exits 3 when something waits too long; only its JSON matters here. */
-  private static String wostreamStatus(String baseCode) throws Exception {
-    List<String> command = new ArrayList<>(KitStack.strings(KitStack.env("WOSTREAM_KIT_CLI")));
-    command.addAll(List.of("status", baseCode, "--json"));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(new java.io.File(KitStack.env("WOSTREAM_KIT_REPO")));
-    pb.environment().put("PYTHONPATH", KitStack.env("WOSTREAM_KIT_REPO"));
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    p.waitFor();
-    return out;
   }
 }

@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -148,7 +151,33 @@ final class KitStack {
     return events.stream().map(Event::eventId).filter(id -> id.startsWith(ticket + "-")).toList();
   }
 
-  static Map<String, String> noContext() {
-    return Map.of();
+  /**
+   * The subscriber's figures as the worker's web port serves them ({@code /subscribers}: backlog, retrying and
+   * dead from Kafka, refreshed every second in tests; {@code online} from the live callbacks), in a line:
+   * "online true backlog 0 retrying 0 dead 0", or what went wrong.
+   */
+  static String status(String baseCode) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(env("WOSTREAM_KIT_WEB") + "/subscribers"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      for (JsonNode s : read(r.body())) {
+        if (s.get("baseCode").asText().equals(baseCode)) {
+          return "online " + s.get("online").asBoolean() + " backlog " + s.get("backlog").asText()
+              + " retrying " + s.get("retrying").asText() + " dead " + s.get("dead").asText();
+        }
+      }
+      return "no subscriber " + baseCode;
+    } catch (IOException | RuntimeException e) {
+      return e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e.toString();
+    }
   }
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 }
