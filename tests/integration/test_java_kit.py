@@ -41,7 +41,7 @@ KIT_SECRET = "java-kit-secret"  # every J* subscriber's secret in this test
 # a subscriber per Java scenario, each scoped to an organisation of its own: none sees another's events
 KIT_CODES = ["JREFUSE", "JTHROTTLE", "JFAIL", "JRESYNC", "JBATCH", "JDUP", "JRETRY"]
 ORGAN = {code: str(9_100_000 + n) for n, code in enumerate(KIT_CODES)}
-JAVA_TESTS = 18  # what Surefire must report as run (none skipped): a vanished test fails here
+JAVA_TESTS = 20  # what Surefire must report as run (none skipped): a vanished test fails here
 SESSION_TIMEOUT = 4  # s: Glacier2.SessionTimeout of this test's routers, so idling past it takes seconds
 FAST_RETRY = {"WOSTREAM_RETRY_ATTEMPTS": "20", "WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "1"}
 

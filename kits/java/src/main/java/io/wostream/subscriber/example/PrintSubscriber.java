@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Java twin of {@code wostream subscriber}: prints every envelope it receives as one JSON line on stdout,
@@ -29,12 +30,13 @@ public final class PrintSubscriber {
   private PrintSubscriber() {}
 
   public static void main(String[] args) throws Exception {
-    SubscriberConfig.Builder config = SubscriberConfig.builder().listener(new Log());
+    String baseCode = null;
+    SubscriberConfig.Builder config = SubscriberConfig.builder();
     boolean batch = false;
     String secret = System.getenv("WOSTREAM_SUBSCRIBER_SECRET");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--base-code" -> config.baseCode(args[++i]);
+        case "--base-code" -> baseCode = args[++i];
         case "--router" -> config.router(args[++i]);
         case "--ca" -> config.caFile(Path.of(args[++i]));
         case "--secret-file" -> secret = firstLine(Path.of(args[++i]));
@@ -45,9 +47,21 @@ public final class PrintSubscriber {
     if (secret == null || secret.isEmpty()) {
       usage("no secret: set $WOSTREAM_SUBSCRIBER_SECRET or give --secret-file");
     }
-    SubscriberConfig built = config.secret(secret).build();
+    SubscriberConfig built = config.baseCode(baseCode).secret(secret).listener(new Log(baseCode)).build();
+    // Ctrl-C / SIGTERM: end the session at the router before the JVM exits
     CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+    CountDownLatch closed = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    closed.await(10, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
     WostreamSubscriber subscriber;
     try {
       subscriber =
@@ -56,16 +70,21 @@ public final class PrintSubscriber {
               : WostreamSubscriber.start(built, PrintSubscriber::print);
     } catch (SubscriberException e) {
       log("refused: " + e.getMessage());
+      closed.countDown();
       System.exit(2);
       return;
     }
-    log("subscribed as " + built.baseCode() + " through " + subscriber.currentRouter());
     try (subscriber) {
-      while (!stop.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      while (!stop.await(500, TimeUnit.MILLISECONDS)) {
         if (subscriber.failure().isPresent()) {
-          System.exit(2);
+          break; // the listener said why
         }
       }
+    } finally {
+      closed.countDown();
+    }
+    if (subscriber.failure().isPresent()) {
+      System.exit(2);
     }
   }
 
@@ -89,8 +108,14 @@ public final class PrintSubscriber {
     System.err.println("[subscriber] " + text);
   }
 
-  /** Connection events on stderr, like the Python reference subscriber. */
+  /** Connection events on stderr, in the Python reference subscriber's words. */
   private static final class Log implements SubscriberListener {
+    private final String baseCode;
+
+    Log(String baseCode) {
+      this.baseCode = baseCode;
+    }
+
     @Override
     public void onDisconnected(String router) {
       log("connection to the router " + router + " lost; reconnecting");
@@ -98,7 +123,7 @@ public final class PrintSubscriber {
 
     @Override
     public void onSubscribed(String router) {
-      log("subscribed through " + router);
+      log("subscribed as " + baseCode + " through " + router);
     }
 
     @Override
