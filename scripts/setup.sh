@@ -13,11 +13,13 @@ say() { echo "[setup] $*" >&2; }
 
 need_apt=()
 command -v glacier2router >/dev/null || need_apt+=(zeroc-glacier2)
-for pkg in python3-zeroc-ice zeroc-ice-slice python3-venv ${WOSTREAM_SETUP_EXTRA:-}; do
+# java-kit: kits/java builds with Debian's Ice for Java (IceSSL is not on Maven Central) and slice2java
+for pkg in python3-zeroc-ice zeroc-ice-slice python3-venv zeroc-ice-compilers libzeroc-ice3.7-java ${WOSTREAM_SETUP_EXTRA:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)  # java-kit: kits/java compiles
 if ((${#need_apt[@]})); then
   say "installing from Debian: ${need_apt[*]}"
   apt-get update -qq

@@ -1,0 +1,52 @@
+package io.wostream.subscriber;
+
+import com.zeroc.Ice.Current;
+import wostream.BatchSubscriber;
+import wostream.PushRefused;
+import wostream.Subscriber;
+
+/**
+ * The Ice servants the kit registers as the callback. Which one is used is the batch opt-in: wostream asks the
+ * callback {@code ice_isA("::wostream::BatchSubscriber")} once per registration, so only a subscriber started
+ * with {@link WostreamSubscriber#startBatches} answers yes (never a servant that says yes to everything).
+ */
+final class Servants {
+  private Servants() {}
+
+  static com.zeroc.Ice.Object of(Delivery delivery) {
+    return delivery.batches() ? new Batches(delivery) : new Single(delivery);
+  }
+
+  /** One event per call. */
+  private static final class Single implements Subscriber {
+    private final Delivery delivery;
+
+    Single(Delivery delivery) {
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void push(String message, Current current) throws PushRefused {
+      delivery.push(message, current.ctx);
+    }
+  }
+
+  /** Several events per call; {@code push} still works (a wostream that does not batch). */
+  private static final class Batches implements BatchSubscriber {
+    private final Delivery delivery;
+
+    Batches(Delivery delivery) {
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void push(String message, Current current) throws PushRefused {
+      delivery.push(message, current.ctx);
+    }
+
+    @Override
+    public void pushBatch(String[] messages, Current current) throws PushRefused {
+      delivery.pushBatch(messages, current.ctx);
+    }
+  }
+}
