@@ -27,9 +27,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wostream.dev.certs import make_certs
-from wostream.dev.local import LocalStack, RouterPorts, SubscriberProcess
-from wostream.dev.workload import as_lines, example_files, poll, ticket_events
+from workshop.certs import make_certs
+from workshop.local import LocalStack
+from workshop.subscribers import SubscriberProcess
+from workshop.wiring import RouterPorts
+from workshop.workload import as_lines, example_files, poll, ticket_events
 
 pytestmark = pytest.mark.integration
 
@@ -185,11 +187,11 @@ def surefire(reports: Path) -> tuple[dict[str, int], str]:
         suite = ET.parse(report).getroot()
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
-        for case in suite.iter("testcase"):
-            for bad in [*case.iter("failure"), *case.iter("error")]:
-                problems.append(
-                    f"{case.get('classname')}.{case.get('name')}: {bad.get('message')}\n{bad.text}"
-                )
+        problems += [
+            f"{case.get('classname')}.{case.get('name')}: {bad.get('message')}\n{bad.text}"
+            for case in suite.iter("testcase")
+            for bad in [*case.iter("failure"), *case.iter("error")]
+        ]
     return totals, "\n".join(problems)
 
 

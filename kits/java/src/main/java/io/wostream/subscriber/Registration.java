@@ -12,22 +12,18 @@ import wostream.SubscriberSessionPrx;
  * so each change is one line here.
  *
  * <ul>
- *   <li>The callback's identity is {@code <name>@<this client's router category>}. Today any name is accepted;
- *       the contract will require the session's own name ({@code session.ice_getIdentity().name}).
+ *   <li>The callback's identity is {@code <this session's name>@<this client's router category>}: the name binds
+ *       the callback to the session that registers it, so no other session can register or block it.
  *   <li>Batches are opted into today by registering a servant that implements {@code BatchSubscriber} (wostream
  *       asks {@code ice_isA} once per registration); the contract will add an explicit
  *       {@code subscribeBatches(BatchSubscriber* cb)}.
  * </ul>
  */
 final class Registration {
-  /** The callback's name while the contract accepts any. */
-  static final String CALLBACK_NAME = "subscriber";
-
   private Registration() {}
 
   static Identity callbackIdentity(SessionPrx session, String routerCategory) {
-    // when the contract requires it: return new Identity(session.ice_getIdentity().name, routerCategory);
-    return new Identity(CALLBACK_NAME, routerCategory);
+    return new Identity(session.ice_getIdentity().name, routerCategory);
   }
 
   static void register(SubscriberSessionPrx session, ObjectPrx callback, boolean batches)
