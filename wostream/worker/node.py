@@ -34,6 +34,7 @@ from wostream.worker.delivery.single import SingleDelivery
 from wostream.worker.feed.callbacks import CallbackBook
 from wostream.worker.feed.config_feed import ConfigFeed
 from wostream.worker.lag import LoopLag
+from wostream.worker.log_limits import limit_repeats
 from wostream.worker.route.pipeline import RoutePipeline
 from wostream.worker.route.push_topics import PushTopics
 from wostream.worker.route.ticket_table import TicketTable
@@ -70,6 +71,7 @@ class Node(Service):
         settings = self.settings
         # aiokafka logs every partition assignment at INFO: with a thousand subscribers, huge lines
         logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        limit_repeats()  # a broker away, or a login flood: a few lines a second, not thousands
         await self.web.maybe_start()  # /health says "starting" meanwhile
         self.loops.spawn("event-loop lag probe", self.lag.run)
         await TopicKeeper(settings).ensure(core_topics(settings))
