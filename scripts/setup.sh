@@ -42,5 +42,5 @@ if [ "$wanted" != "$(cat "$root/.venv/.installed-pyproject" 2>/dev/null)" ]; the
   printf '%s' "$wanted" >"$root/.venv/.installed-pyproject"
 fi
 
-"$root/.venv/bin/python" -c "from workshop.stack import kafka_libs; kafka_libs()"
+"$root/.venv/bin/python" -c "from workshop.kafka import kafka_libs; kafka_libs()"
 say "ready"

@@ -47,14 +47,21 @@ def _name(cn: str) -> x509.Name:
     )
 
 
-def _write(folder: Path, stem: str, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> None:
-    pem = key.private_bytes(
+def pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+
+
+def pem_cert(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _write(folder: Path, stem: str, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> None:
     key_path = folder / f"{stem}.key"
-    key_path.write_bytes(pem)
+    key_path.write_bytes(pem_key(key))
     key_path.chmod(0o600)
-    (folder / f"{stem}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / f"{stem}.pem").write_bytes(pem_cert(cert))
 
 
 def _builder(
@@ -72,14 +79,23 @@ def _builder(
     )
 
 
-def _leaf(
-    folder: Path,
-    stem: str,
-    cn: str,
-    hosts: list[str],
-    ca_key: ec.EllipticCurvePrivateKey,
-    ca: x509.Certificate,
-) -> None:
+def new_ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        _builder(cn, _name(cn), key, 3650)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def new_leaf(
+    cn: str, hosts: list[str], ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A certificate for `cn` (server and client use) naming `hosts`, signed by the CA."""
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = [x509.DNSName(cn)]
     for host in hosts:
@@ -95,7 +111,7 @@ def _leaf(
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write(folder, stem, key, cert)
+    return key, cert
 
 
 def make_certs(folder: Path, hosts: list[str] | None = None) -> Certs:
@@ -110,18 +126,30 @@ def make_certs(folder: Path, hosts: list[str] | None = None) -> Certs:
     ):
         return certs
     folder.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    name = _name(CA_CN)
-    ca = (
-        _builder(CA_CN, name, ca_key, 3650)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca = new_ca(CA_CN)
     _write(folder, "ca", ca_key, ca)
     everywhere = ["localhost", "127.0.0.1", *(hosts or [])]
-    _leaf(folder, "router", ROUTER_CN, everywhere, ca_key, ca)
-    _leaf(folder, "worker", WORKER_CN, everywhere, ca_key, ca)
+    for stem, cn in (("router", ROUTER_CN), ("worker", WORKER_CN)):
+        _write(folder, stem, *new_leaf(cn, everywhere, ca_key, ca))
     return certs
+
+
+def make_kafka_certs(folder: Path) -> Path:
+    """The broker's TLS in `folder`, unless already there: a CA clients check the broker with (`ca.pem`), the
+    broker's certificate for its client listener, and for its controller listener one from a second CA that
+    signs nothing else (so no client certificate can ever pass there). Kafka reads PEM keystores: the key and
+    the chain in one file."""
+    if (folder / "broker-keystore.pem").exists() and (folder / "controller-keystore.pem").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    hosts = ["localhost", "127.0.0.1"]
+    for ca_stem, keystore, ca_cn in (
+        ("ca", "broker-keystore.pem", "wostream-kafka-ca"),
+        ("controller-ca", "controller-keystore.pem", "wostream-kafka-controller-ca"),
+    ):
+        ca_key, ca = new_ca(ca_cn)
+        (folder / f"{ca_stem}.pem").write_bytes(pem_cert(ca))
+        key, cert = new_leaf("kafka-broker", hosts, ca_key, ca)
+        (folder / keystore).write_bytes(pem_key(key) + pem_cert(cert) + pem_cert(ca))
+        (folder / keystore).chmod(0o600)
+    return folder

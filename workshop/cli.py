@@ -6,10 +6,7 @@ subscribers as processes, and stop every one of them by pid.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +16,7 @@ from workshop.paths import DEMO
 from wostream.cli.main import CommandGroup, configure_logging
 
 if TYPE_CHECKING:
-    from workshop.local import LocalStack
-
-# Demo-only secrets for the example subscriptions of the local stack (README); override with the variables.
-EXAMPLE_SECRETS = {"HRZDWYWHXT_SECRET": "hrzd-demo-secret", "DEMOB_SECRET": "demob-demo-secret"}
+    pass
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,8 +61,13 @@ def bench_scale_cmd(subscribers: str) -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-out"), show_default=True
 )
-@click.option("--kafka", default=None, help="Use this running broker instead of starting one.")
-def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka: str | None) -> None:
+@click.option(
+    "--kafka",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A running broker's access.json (as `wostream-dev up` saves it) instead of starting one.",
+)
+def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka: Path | None) -> None:
     """P1 routing, P2 delivery, P3 latency, P4 crash cost, each beside its same-run baseline; the report
     and plots go to --out. Exits 1 when a goal is not met."""
     from workshop.bench.suite import BENCHMARKS, run_all, sized
@@ -77,7 +76,10 @@ def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka:
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown:
         raise click.UsageError(f"unknown benchmark {', '.join(unknown)}: choose from {', '.join(BENCHMARKS)}")
-    report = run_all(sized(smoke, repeats), out, lambda line: click.echo(line), chosen, kafka)
+    from workshop.access import Access
+
+    reuse = Access.load(kafka) if kafka is not None else None
+    report = run_all(sized(smoke, repeats), out, lambda line: click.echo(line), chosen, reuse)
     click.echo("")
     for line in report.lines():
         click.echo(line)
@@ -155,90 +157,9 @@ def _bad_input(n: int, seed: int) -> None:
 )
 def up(data_dir: Path, subs_file: Path) -> None:
     """Run the local stack: Kafka, glacier2router and a worker, with the examples. Ctrl-C stops all."""
-    from workshop.local import LocalStack
-    from workshop.stack import Kafka, StackError
-    from workshop.wiring import RouterPorts
-    from wostream.cli.config import apply_idmaps, apply_subscriptions
-    from wostream.config.settings import Settings
+    from workshop.up import run_up
 
-    settings = Settings()
-    host, _, port = settings.kafka.rpartition(":")
-    data_dir = data_dir.resolve()
-    kafka = Kafka(data_dir / "kafka", port=int(port))
-    stack = LocalStack(
-        settings.model_copy(update={"datadir": data_dir / "worker"}),
-        data_dir,
-        router_ports=[RouterPorts(client=4063, server=4064)],
-        adapter_ports=[4065],
-        certs_dir=data_dir / "certs",
-        web_ports={"worker": settings.web_port},
-    )
-    stopping: list[int] = []
-    # Ctrl-C and SIGTERM both stop everything, even when started in the background (where SIGINT is ignored)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    try:
-        click.echo(f"starting Kafka {host}:{port} (data in {kafka.data_dir}) ...")
-        kafka.start()
-        for name, value in EXAMPLE_SECRETS.items():
-            os.environ.setdefault(name, value)
-        click.echo(f"applying {subs_file} ...")
-        apply_subscriptions(subs_file)
-        apply_idmaps(DEMO / "idmaps.csv")
-        click.echo("starting glacier2router and a worker ...")
-        stack.start_router()
-        stack.start_worker("worker")
-        stack.wait_ready("worker", timeout=120)
-        _print_ready(stack, data_dir)
-        restarts: list[float] = []
-        while not stopping and kafka.process is not None and kafka.process.alive():
-            time.sleep(0.5)
-            if stopping or stack.alive():
-                continue
-            # like an orchestrator: a worker or router that exits is started again, unless it keeps exiting
-            restarts = [t for t in restarts if time.monotonic() - t < 300] + [time.monotonic()]
-            if len(restarts) > 5:
-                click.echo(f"components keep exiting; stopping (logs in {data_dir})", err=True)
-                break
-            _restart_dead(stack)
-        if not stopping and (kafka.process is None or not kafka.process.alive()):
-            click.echo("Kafka stopped unexpectedly; see the logs in " + str(data_dir), err=True)
-    except (StackError, AssertionError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        click.echo("stopping ...")
-        stack.stop()
-        kafka.stop()
-        click.echo("stopped.")
-
-
-def _restart_dead(stack: LocalStack) -> None:
-    for name, worker in list(stack.workers.items()):
-        if not worker.alive():
-            code = worker.proc.returncode if worker.proc is not None else "?"
-            click.echo(
-                f"worker {name} exited (code {code}); starting it again (log: {worker.log_path})", err=True
-            )
-            stack.start_worker(name)
-    for index, router in list(stack.routers.items()):
-        if router.process is None or not router.process.alive():
-            click.echo("glacier2router exited; starting it again", err=True)
-            stack.start_router(index)
-
-
-def _print_ready(stack: LocalStack, data_dir: Path) -> None:
-    click.echo(
-        "\nwostream is up.\n"
-        f"  Kafka           {stack.kafka}\n"
-        f"  Glacier2 router {stack.router_proxy()}   (subscribers connect here, TLS)\n"
-        f"  Local CA        {stack.certs.ca_file}   (subscribers check the router with it)\n"
-        f"  Web             {stack.web('worker')}/  (/health, /subscribers)\n"
-        f"  Logs            {data_dir}\n"
-        "Press Ctrl-C to stop.\n"
-    )
+    sys.exit(run_up(data_dir.resolve(), subs_file, click.echo))
 
 
 @main.command()

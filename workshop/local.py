@@ -8,6 +8,7 @@ own process group and is stopped by pid, even when a caller fails.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import urllib.request
@@ -15,18 +16,23 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from workshop.access import Access
 from workshop.stack import Managed, Router, free_port
 from workshop.subscribers import SubscriberProcess
-from workshop.wiring import Wiring
+from workshop.wiring import Wiring, settings_env
 from workshop.workload import poll
+from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 
 
-def isolated(kafka: str, uid: str, partitions: int = 4, push_partitions: int = 4, **more: Any) -> Settings:
-    """Settings whose topics and groups belong to one stack only, so stacks sharing a broker never meet."""
+def isolated(
+    access: Access, uid: str, partitions: int = 4, push_partitions: int = 4, **more: Any
+) -> Settings:
+    """Settings whose topics and groups belong to one stack only, so stacks sharing a broker never meet; the
+    stack's workers reach the broker as a principal of their own, with exactly the worker's documented
+    ACLs."""
     p = f"t{uid}"
-    return Settings(
-        kafka=kafka,
+    names = Settings(
         app_id=p,
         partitions=partitions,
         push_partitions=push_partitions,
@@ -42,6 +48,7 @@ def isolated(kafka: str, uid: str, partitions: int = 4, push_partitions: int = 4
         retries_topic=f"{p}.retries",
         **({"status_interval": 1.0} | more),  # tests want the figures soon
     )
+    return access.principal(f"{p}-worker", "worker", names)
 
 
 @dataclass
@@ -54,6 +61,7 @@ class LocalStack(Wiring):
     web_ports: dict[str, int] = field(default_factory=dict)
     routers: dict[int, Router] = field(default_factory=dict)
     subscribers: list[SubscriberProcess] = field(default_factory=list)
+    _topics_made: bool = field(default=False, init=False, repr=False)
 
     @property
     def router(self) -> Router | None:
@@ -75,7 +83,16 @@ class LocalStack(Wiring):
         self.routers[index] = router
         return router
 
+    def ensure_topics(self) -> None:
+        """The stack's own topics, made as an operator makes them (`wostream topics ensure`) before workers
+        start: a worker's principal may make only its subscribers' topics and Faust's."""
+        if not self._topics_made:
+            specs = core_topics(self.settings) + faust_topics(self.settings)
+            asyncio.run(ensure_topics(self.operator, specs))
+            self._topics_made = True
+
     def start_worker(self, name: str = "w1", index: int = 0) -> Managed:
+        self.ensure_topics()
         web = self.web_ports.setdefault(name, free_port())
         env = self.env(
             WOSTREAM_ICE_CONFIG=str(self.worker_properties(name, index)),
@@ -128,8 +145,9 @@ class LocalStack(Wiring):
     def cli(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """`wostream ARGS` in a child process configured like the workers."""
-        command, full = self.wostream_command("cli", list(args), {**self.env(), **(env or {})})
+        """`wostream ARGS` in a child process configured like the workers, as the operator's principal."""
+        operator = settings_env(self.operator)
+        command, full = self.wostream_command("cli", list(args), {**self.env(), **operator, **(env or {})})
         done = subprocess.run(command, input=input, capture_output=True, text=True, timeout=180, env=full)
         if check and done.returncode != 0:
             raise AssertionError(f"wostream {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")

@@ -15,11 +15,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from workshop.local import LocalStack
 from workshop.subscribers import SubscriberProcess
 from workshop.workload import as_lines, poll, produce, step_handled
+from wostream.broker.clients import new_consumer
 from wostream.core.credentials import new_secret
 
 
@@ -99,7 +100,7 @@ def wait_copies(stack: LocalStack, codes: list[str], target: int, timeout: float
     async def run() -> tuple[int, float]:
         topics = [stack.settings.push_topic(c) for c in codes]
         # named at construction, the topics' metadata is loaded when the consumer starts
-        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=stack.kafka, group_id=None)
+        consumer = new_consumer(stack.kafka, *topics, group_id=None)
         await consumer.start()
         try:
             started = time.monotonic()
@@ -188,17 +189,18 @@ def bench_scale(sizes: list[int], workdir: Path) -> list[str]:
     """The scenario at each size, each on a stack of its own (one broker for all): printable lines."""
     import uuid
 
+    from workshop.kafka import Kafka
     from workshop.local import isolated
-    from workshop.stack import Kafka, free_port
+    from workshop.stack import free_port
 
     kafka = Kafka(workdir / "kafka", port=free_port(), controller_port=free_port())
     kafka.start()
     lines: list[str] = []
     try:
         for n in sizes:
-            stack = LocalStack(
-                isolated(kafka.bootstrap, uuid.uuid4().hex[:8], push_partitions=1), workdir / str(n)
-            )
+            access = kafka.access()
+            settings = isolated(access, uuid.uuid4().hex[:8], push_partitions=1)
+            stack = LocalStack(settings, workdir / str(n), access=access)
             stack.workdir.mkdir(parents=True, exist_ok=True)
             try:
                 stack.start_cluster(workers=2)

@@ -1,4 +1,5 @@
-"""The local stack's processes: a single-node KRaft Kafka and a glacier2router, started and stopped by pid.
+"""The local stack's processes, started and stopped by pid, and the real glacier2router among them (Kafka is
+`workshop.kafka`).
 
 Used by `wostream-dev up` and by the integration tests, so both run exactly the same components. Each process
 runs in its own session (process group); stopping sends SIGTERM to that group, then SIGKILL after a
@@ -7,7 +8,6 @@ deadline, so no JVM or router outlives the command that started it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import shutil
@@ -15,13 +15,9 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workshop.paths import KAFKA_FILES
-
-KAFKA_VERSION = "4.1.1"
 CACHE = Path(os.environ.get("WOSTREAM_CACHE", Path.home() / ".cache" / "wostream"))
 
 
@@ -97,101 +93,6 @@ class Managed:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
-
-
-def kafka_libs() -> Path:
-    """The broker's jars, fetched once from Maven Central by workshop/kafka/pom.xml into the cache."""
-    libs = CACHE / f"kafka-{KAFKA_VERSION}" / "libs"
-    if not any(libs.glob("kafka_2.13-*.jar")):
-        if shutil.which("mvn") is None:
-            raise StackError("Maven (mvn) is needed once to fetch Kafka's jars; run scripts/setup.sh")
-        pom = KAFKA_FILES / "pom.xml"
-        done = subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={libs}"],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise StackError(f"fetching Kafka's jars failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return libs
-
-
-@dataclass
-class Kafka:
-    """Single-node KRaft broker+controller on 127.0.0.1; data kept in `data_dir` across restarts."""
-
-    data_dir: Path
-    port: int = 9092
-    controller_port: int = 9093
-    heap: str = "512m"
-    process: Managed | None = field(default=None, init=False)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _write_config(self) -> Path:
-        cfg = self.data_dir / "server.properties"
-        cfg.write_text(
-            "\n".join(
-                [
-                    "process.roles=broker,controller",
-                    "node.id=1",
-                    f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                    f"log.dirs={self.data_dir / 'logs'}",
-                    "num.partitions=1",
-                    "auto.create.topics.enable=false",
-                    "offsets.topic.replication.factor=1",
-                    "offsets.topic.num.partitions=4",
-                    "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1",
-                    "group.initial.rebalance.delay.ms=0",
-                    "log.cleaner.min.compaction.lag.ms=0",
-                    "",
-                ]
-            )
-        )
-        return cfg
-
-    def _java(self, main: str, *args: str) -> list[str]:
-        libs = kafka_libs()
-        return [
-            "java",
-            f"-Xmx{self.heap}",
-            "-XX:+UseSerialGC",
-            "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={KAFKA_FILES / 'log4j2.properties'}",
-            "-cp",
-            f"{libs}/*",
-            main,
-            *args,
-        ]
-
-    def start(self, timeout: float = 90.0) -> None:
-        if shutil.which("java") is None:
-            raise StackError("java (17+) is needed to run Kafka")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        cfg = self._write_config()
-        if not (self.data_dir / "logs" / "meta.properties").exists():
-            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            done = subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster}", "-c", str(cfg)),
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                raise StackError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
-        self.process = Managed("kafka", self._java("kafka.Kafka", str(cfg)), self.data_dir / "kafka.log")
-        self.process.start()
-        wait_port(self.port, timeout, self.process.proc, "Kafka")
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.process is not None:
-            self.process.stop(timeout)
 
 
 @dataclass

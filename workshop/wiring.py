@@ -7,11 +7,13 @@ and the workers check each other (SECURITY.md).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workshop.access import Access
 from workshop.certs import Certs, make_certs
 from workshop.stack import free_port
 from wostream.config.settings import ETC, Settings
@@ -22,7 +24,10 @@ WOSTREAM = [sys.executable, "-m", "wostream.cli"]
 def settings_env(settings: Settings) -> dict[str, str]:
     """The `WOSTREAM_*` variables that make a worker see `settings` (the fields that differ from defaults)."""
     values = settings.model_dump(exclude_defaults=True, mode="json")
-    return {f"WOSTREAM_{name.upper()}": str(value) for name, value in values.items()}
+    return {
+        f"WOSTREAM_{name.upper()}": json.dumps(value) if isinstance(value, list | dict) else str(value)
+        for name, value in values.items()
+    }
 
 
 @dataclass
@@ -39,10 +44,24 @@ class Wiring:
     adapter_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
     extra_env: dict[str, str] = field(default_factory=dict)
     certs_dir: Path | None = None
+    access: Access | None = None  # how the workshop reaches the broker as its admin (None: as the workers)
+    _operator: Settings | None = field(default=None, init=False, repr=False)
 
     @property
-    def kafka(self) -> str:
-        return self.settings.kafka
+    def kafka(self) -> Settings:
+        """How the workshop itself reads and writes the stack's topics (what tests check): as the admin."""
+        return self.access.as_admin(self.settings) if self.access is not None else self.settings
+
+    @property
+    def operator(self) -> Settings:
+        """The CLI's settings: the stack's names, as an operator principal with the operator's ACLs."""
+        if self._operator is None:
+            if self.access is None:
+                self._operator = self.settings
+            else:
+                name = f"{self.settings.app_id}-operator"
+                self._operator = self.access.principal(name, "operator", self.settings)
+        return self._operator
 
     @property
     def certs(self) -> Certs:
@@ -54,7 +73,8 @@ class Wiring:
         return "wostream/router:" + ":".join(f"ssl -h 127.0.0.1 -p {p.client}" for p in chosen)
 
     def env(self, **more: str) -> dict[str, str]:
-        return {**settings_env(self.settings), **self.extra_env, **more}
+        # WOSTREAM_ENV_FILE empty: a developer's own `.wostream/wostream.env` never leaks into the stack
+        return {**settings_env(self.settings), "WOSTREAM_ENV_FILE": "", **self.extra_env, **more}
 
     def adapter_endpoints(self) -> str:
         return ":".join(f"ssl -h 127.0.0.1 -p {p}" for p in self.adapter_ports)

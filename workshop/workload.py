@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from workshop.paths import EXAMPLES
+from wostream.broker.clients import new_consumer, new_producer
+from wostream.config.settings import Settings
 
 
 def example_files() -> list[Path]:
@@ -33,14 +33,14 @@ def poll(predicate: Callable[[], Any], timeout: float, what: str, interval: floa
         time.sleep(interval)
 
 
-def read_topic(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> list[Any]:
+def read_topic(kafka: Settings, topic: str, n: int, timeout: float = 30.0) -> list[Any]:
     """The first `n` records of a topic (all partitions), or fail at the deadline."""
 
     async def run() -> list[Any]:
         # without a group, a subscription is served every partition of the topic
-        consumer = AIOKafkaConsumer(
+        consumer = new_consumer(
+            kafka,
             topic,
-            bootstrap_servers=bootstrap,
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
@@ -107,12 +107,12 @@ def as_lines(events: list[dict[str, Any]]) -> str:
 
 
 def send_paced(
-    bootstrap: str, topic: str, events: list[dict[str, Any]], rate: float, linger_ms: int = 0
+    kafka: Settings, topic: str, events: list[dict[str, Any]], rate: float, linger_ms: int = 0
 ) -> None:
     """Send events at `rate` per second, stamping data.sentAt at send time (for end-to-end latency)."""
 
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=linger_ms)
+        producer = new_producer(kafka, linger_ms=linger_ms)
         await producer.start()
         try:
             loop = asyncio.get_running_loop()
@@ -160,12 +160,12 @@ def ticket_lifecycle(
 
 
 def produce(
-    bootstrap: str, topic: str, events: list[dict[str, Any]], key: Callable[[dict[str, Any]], bytes | None]
+    kafka: Settings, topic: str, events: list[dict[str, Any]], key: Callable[[dict[str, Any]], bytes | None]
 ) -> None:
     """Send events with the Kafka key `key(event)` (None, a wrong key, or the ticket), in order."""
 
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+        producer = new_producer(kafka, acks="all", enable_idempotence=True)
         await producer.start()
         try:
             for event in events:

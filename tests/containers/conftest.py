@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.containers import ContainerStack, assert_images
 from workshop.local import isolated
 
@@ -23,9 +24,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def containers(kafka_bootstrap: str, tmp_path: Path) -> Iterator[ContainerStack]:
+def containers(kafka_access: Access, tmp_path: Path) -> Iterator[ContainerStack]:
     assert_images()
-    stack = ContainerStack(isolated(kafka_bootstrap, uuid.uuid4().hex[:8]), tmp_path)
+    stack = ContainerStack(isolated(kafka_access, uuid.uuid4().hex[:8]), tmp_path, access=kafka_access)
     try:
         yield stack
     finally:

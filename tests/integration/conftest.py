@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.local import LocalStack, isolated
 
 HERE = Path(__file__).resolve().parent
@@ -21,8 +22,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def stack(kafka_bootstrap: str, tmp_path: Path) -> Iterator[LocalStack]:
-    s = LocalStack(isolated(kafka_bootstrap, uuid.uuid4().hex[:8]), tmp_path)
+def stack(kafka_access: Access, tmp_path: Path) -> Iterator[LocalStack]:
+    s = LocalStack(isolated(kafka_access, uuid.uuid4().hex[:8]), tmp_path, access=kafka_access)
     try:
         yield s
     finally:

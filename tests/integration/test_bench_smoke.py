@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.bench.suite import SMOKE, run_all
 
 
 @pytest.mark.timeout(900)
 def test_every_benchmark_runs_at_smoke_size_and_reports_both_sides(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_access: Access, tmp_path: Path
 ) -> None:
     said: list[str] = []
-    report = run_all(SMOKE, tmp_path, said.append, kafka=kafka_bootstrap)
+    report = run_all(SMOKE, tmp_path, said.append, kafka=kafka_access)
 
     keys = [c.key for c in report.comparisons]
     assert keys == [

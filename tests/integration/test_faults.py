@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from workshop.history import Tally, latencies, percentile, tally
+from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
-from workshop.stack import Kafka, free_port
+from workshop.stack import free_port
 from workshop.subscribers import SubscriberProcess
 from workshop.wiring import RouterPorts
 from workshop.workload import as_lines, poll, send_paced, ticket_events
@@ -199,7 +200,8 @@ def own_kafka(tmp_path: Path) -> Iterator[Kafka]:
 
 
 def test_broker_restart_mid_stream(own_kafka: Kafka, tmp_path: Path) -> None:
-    stack = LocalStack(isolated(own_kafka.bootstrap, "faults"), tmp_path)
+    access = own_kafka.access()
+    stack = LocalStack(isolated(access, "faults"), tmp_path, access=access)
     try:
         up(stack, tmp_path)
 
@@ -289,7 +291,8 @@ def test_a_bad_subscriber_does_not_slow_another(
 def test_broker_silent_for_30_s_while_subscriptions_change(own_kafka: Kafka, tmp_path: Path) -> None:
     """Every admin and metadata call has a deadline: a broker that stops answering for 30 s (SIGSTOP) while
     subscriptions change leaves every worker ready and consistent afterwards, and none exits."""
-    stack = LocalStack(isolated(own_kafka.bootstrap, "freeze"), tmp_path)
+    access = own_kafka.access()
+    stack = LocalStack(isolated(access, "freeze"), tmp_path, access=access)
     try:
         stack.start_cluster(workers=2)
         apply(stack, tmp_path, SUBSCRIPTIONS)

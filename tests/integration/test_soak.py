@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.soak.checker import render
 from workshop.soak.run import SMOKE, Soak
 from workshop.soak.volume import volume_run
@@ -27,9 +28,9 @@ def test_a_small_soak_through_overlapping_faults_loses_and_reorders_nothing(tmp_
 
 @pytest.mark.timeout(900)
 def test_generated_bad_records_through_the_real_worker_are_all_quarantined_and_nothing_stalls(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_access: Access, tmp_path: Path
 ) -> None:
-    result = volume_run(kafka_bootstrap, tmp_path, 1_500, 7, print)
+    result = volume_run(kafka_access, tmp_path, 1_500, 7, print)
     print("\n".join(result.lines()))
     assert result.mixed.offered_bad > 500 and result.mixed.offered_good > 300, result
     assert result.problems() == []

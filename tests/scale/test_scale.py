@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.local import LocalStack, isolated
 from workshop.scale import Figures, run
 
@@ -17,9 +18,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def two_workers(kafka_bootstrap: str, tmp_path: Path) -> Iterator[LocalStack]:
+def two_workers(kafka_access: Access, tmp_path: Path) -> Iterator[LocalStack]:
     # push topics at the deployment default (1 partition): what an operator with many subscribers runs
-    stack = LocalStack(isolated(kafka_bootstrap, uuid.uuid4().hex[:8], push_partitions=1), tmp_path)
+    settings = isolated(kafka_access, uuid.uuid4().hex[:8], push_partitions=1)
+    stack = LocalStack(settings, tmp_path, access=kafka_access)
     try:
         stack.start_cluster(workers=2)
         yield stack

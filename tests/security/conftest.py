@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workshop.access import Access
 from workshop.local import LocalStack, isolated
 from workshop.workload import poll
 
@@ -37,8 +38,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.security)
 
 
-def secure_stack(kafka: str, workdir: Path, subscriptions: str = SUBSCRIPTIONS) -> LocalStack:
-    stack = LocalStack(isolated(kafka, uuid.uuid4().hex[:8]), workdir)
+def secure_stack(kafka: Access, workdir: Path, subscriptions: str = SUBSCRIPTIONS) -> LocalStack:
+    stack = LocalStack(isolated(kafka, uuid.uuid4().hex[:8]), workdir, access=kafka)
     stack.start_router()
     stack.start_worker()
     stack.wait_ready()
@@ -50,9 +51,9 @@ def secure_stack(kafka: str, workdir: Path, subscriptions: str = SUBSCRIPTIONS) 
 
 
 @pytest.fixture(scope="module")
-def shared(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def shared(kafka_access: Access, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One stack for the tests of a module that do not disturb each other."""
-    stack = secure_stack(kafka_bootstrap, tmp_path_factory.mktemp("secure"))
+    stack = secure_stack(kafka_access, tmp_path_factory.mktemp("secure"))
     try:
         yield stack
     finally:
@@ -60,9 +61,9 @@ def shared(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture
-def own(kafka_bootstrap: str, tmp_path: Path) -> Iterator[LocalStack]:
+def own(kafka_access: Access, tmp_path: Path) -> Iterator[LocalStack]:
     """A stack of the test's own (login back-off, rotation: state other tests must not see)."""
-    stack = secure_stack(kafka_bootstrap, tmp_path)
+    stack = secure_stack(kafka_access, tmp_path)
     try:
         yield stack
     finally:

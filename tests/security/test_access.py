@@ -69,7 +69,7 @@ def test_a_client_reaches_its_own_session_and_nothing_else(shared: LocalStack) -
         session.ice_ping()  # its own session: fine
         for target in (
             f"anything:tcp -h 127.0.0.1 -p {listener.port}",
-            f"anything:tcp -h 127.0.0.1 -p {shared.kafka.rsplit(':', 1)[1]}",
+            f"anything:tcp -h 127.0.0.1 -p {shared.settings.kafka.rsplit(':', 1)[1]}",
             adapter(shared),
             adapter(shared, "PermissionsVerifier"),
         ):

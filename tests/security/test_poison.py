@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 
-from aiokafka import AIOKafkaProducer
-
 from tests.security.attack import Client, Recorder
 from tests.security.conftest import SECRETS
 from workshop.local import LocalStack
 from workshop.workload import poll, read_topic, step_handled
+from wostream.broker.clients import new_producer
 
 
 def produce(stack: LocalStack, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
     async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, max_request_size=1_100_000, acks="all")
+        producer = new_producer(stack.kafka, max_request_size=1_100_000, acks="all")
         await producer.start()
         try:
             for key, value in records:

@@ -7,12 +7,13 @@ import asyncio
 
 import Glacier2
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from tests.security.attack import Client, Recorder
 from tests.security.conftest import SECRETS, SUBSCRIPTIONS
 from workshop.local import LocalStack
 from workshop.workload import as_lines, poll, step_handled
+from wostream.broker.clients import new_consumer
 
 
 def online(stack: LocalStack, code: str) -> bool:
@@ -145,7 +146,7 @@ def _last_error(stack: LocalStack, code: str) -> str | None:
 
 def count_records(stack: LocalStack, topic: str) -> int:
     async def run() -> int:
-        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka, group_id=None, enable_auto_commit=False)
+        consumer = new_consumer(stack.kafka, group_id=None, enable_auto_commit=False)
         await consumer.start()
         try:
             tp = TopicPartition(topic, 0)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from workshop.access import Access
 from workshop.bench.figures import Side, Target
 from workshop.bench.harness import fresh_stack, publish, subscription
 from workshop.history import tally
@@ -97,14 +98,14 @@ def _sent_and_wait(lines: list[dict[str, Any]]) -> list[tuple[float, float]]:
 
 
 def bench_p4(
-    kafka: str, workdir: Path, rate: float, seconds: float, repeats: int, say: Callable[[str], None]
+    access: Access, workdir: Path, rate: float, seconds: float, repeats: int, say: Callable[[str], None]
 ) -> list[Target]:
     resumes: list[float] = []
     dups: list[float] = []
     lost = reordered = 0
     limit = 0
     for n in range(repeats):
-        stack = fresh_stack(kafka, workdir, partitions=4, push_partitions=4)
+        stack = fresh_stack(access, workdir, partitions=4, push_partitions=4)
         try:
             stack.start_router()
             stack.start_worker("w1", 0)

@@ -19,6 +19,7 @@ from typing import Any
 
 import Ice
 
+from workshop.access import Access
 from workshop.bench.figures import Comparison, Side
 from workshop.bench.harness import Sink, fresh_stack, preload, publish, subscription, wait_records
 from workshop.bench.throughput import corpus, expected_copies
@@ -81,9 +82,9 @@ def _resume_and_time(stack: LocalStack, sub: Any, secret: str, target: int, batc
         sink.stop()
 
 
-def delivery_run(kafka: str, workdir: Path, events: int) -> tuple[float, float, float, int]:
+def delivery_run(access: Access, workdir: Path, events: int) -> tuple[float, float, float, int]:
     """(push events/s, pushBatch events/s, baseline events/s, envelopes)."""
-    stack = fresh_stack(kafka, workdir, partitions=8, push_partitions=1)
+    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1)
     secret = new_secret()
     subs = [dataclasses.replace(subscription(c, organs=["*"], secret=secret), paused=True) for c in CODES]
     try:
@@ -92,13 +93,13 @@ def delivery_run(kafka: str, workdir: Path, events: int) -> tuple[float, float, 
         stack.wait_ready(timeout=180)
         publish(stack, subs)
         records = corpus(events)
-        preload(kafka, stack.settings.raw_topic, records)
+        preload(stack.kafka, stack.settings.raw_topic, records)
         target = expected_copies(records, subs[:1], memory=True)
         topics = [stack.settings.push_topic(c) for c in CODES]
-        wait_records(kafka, topics, 2 * target, timeout=600)
+        wait_records(stack.kafka, topics, 2 * target, timeout=600)
         plain = _resume_and_time(stack, subs[0], secret, target, batch=False)
         batched = _resume_and_time(stack, subs[1], secret, target, batch=True)
-        payloads = read_topic(kafka, topics[0], target, 120)
+        payloads = read_topic(stack.kafka, topics[0], target, 120)
         messages = [
             (
                 (r.value or b"").decode(),
@@ -122,12 +123,12 @@ def delivery_run(kafka: str, workdir: Path, events: int) -> tuple[float, float, 
 
 
 def bench_p2(
-    kafka: str, workdir: Path, events: int, repeats: int, say: Callable[[str], None]
+    access: Access, workdir: Path, events: int, repeats: int, say: Callable[[str], None]
 ) -> list[Comparison]:
     runs: dict[str, list[float]] = {"push": [], "batch": [], "base": []}
     size = 0
     for n in range(repeats):
-        plain, batched, ice, size = delivery_run(kafka, workdir, events)
+        plain, batched, ice, size = delivery_run(access, workdir, events)
         for name, value in (("push", plain), ("batch", batched), ("base", ice)):
             runs[name].append(value)
         rates = f"push {plain:,.0f}, pushBatch {batched:,.0f}, baseline {ice:,.0f}"

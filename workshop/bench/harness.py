@@ -15,12 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
+from workshop.access import Access
+from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
-from workshop.stack import Kafka, free_port
+from workshop.stack import free_port
 from workshop.workload import poll
-from wostream.broker.topics import core_topics, ensure_topics
+from wostream.broker.clients import new_consumer, new_producer
 from wostream.config.settings import Settings
 from wostream.core.credentials import hash_secret, new_secret
 from wostream.core.models import WILDCARD, Subscription
@@ -30,20 +32,20 @@ Keyed = tuple[bytes | None, bytes]  # a record's key and value
 
 
 @contextmanager
-def own_kafka(workdir: Path, reuse: str | None = None) -> Iterator[str]:
-    """A broker for the whole run (or `reuse`, a running one's bootstrap address)."""
-    if reuse:
+def own_kafka(workdir: Path, reuse: Access | None = None) -> Iterator[Access]:
+    """A broker for the whole run (or `reuse`, a running one)."""
+    if reuse is not None:
         yield reuse
         return
     kafka = Kafka(workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
     kafka.start()
     try:
-        yield kafka.bootstrap
+        yield kafka.access()
     finally:
         kafka.stop()
 
 
-def fresh_stack(kafka: str, workdir: Path, **settings: Any) -> LocalStack:
+def fresh_stack(access: Access, workdir: Path, **settings: Any) -> LocalStack:
     """A stack whose topics and groups are its own, so repeats on one broker never meet; its topics exist
     (events can be pre-loaded before a worker starts)."""
     uid = uuid.uuid4().hex[:8]
@@ -52,8 +54,8 @@ def fresh_stack(kafka: str, workdir: Path, **settings: Any) -> LocalStack:
     settings.setdefault("status_interval", Settings().status_interval)
     folder = workdir / uid
     folder.mkdir(parents=True)
-    stack = LocalStack(isolated(kafka, uid, **settings), folder, uid=uid)
-    asyncio.run(ensure_topics(stack.settings, core_topics(stack.settings)))
+    stack = LocalStack(isolated(access, uid, **settings), folder, uid=uid, access=access)
+    stack.ensure_topics()
     return stack
 
 
@@ -81,12 +83,12 @@ def publish(stack: LocalStack, subs: list[Subscription]) -> None:
     asyncio.run(publish_subscriptions(stack.settings, subs))
 
 
-def preload(kafka: str, topic: str, records: list[Keyed]) -> None:
+def preload(kafka: Settings, topic: str, records: list[Keyed]) -> None:
     """Write `records` in order, as fast as the broker takes them (before the clock starts)."""
 
     async def run() -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka, acks="all", enable_idempotence=True, linger_ms=20, max_batch_size=262_144
+        producer = new_producer(
+            kafka, acks="all", enable_idempotence=True, linger_ms=20, max_batch_size=262_144
         )
         await producer.start()
         try:
@@ -98,13 +100,13 @@ def preload(kafka: str, topic: str, records: list[Keyed]) -> None:
     asyncio.run(run())
 
 
-def wait_records(kafka: str, topics: list[str], target: int, timeout: float) -> tuple[int, float]:
+def wait_records(kafka: Settings, topics: list[str], target: int, timeout: float) -> tuple[int, float]:
     """Until `topics` hold `target` records between them (end offsets, polled every 50 ms by one consumer):
     (records found, the `time.monotonic()` at which they were). Records are counted as offsets: our producers
     are not transactional."""
 
     async def run() -> tuple[int, float]:
-        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=kafka, group_id=None)
+        consumer = new_consumer(kafka, *topics, group_id=None)
         await consumer.start()
         try:
             tps = [

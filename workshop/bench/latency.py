@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
+from workshop.access import Access
 from workshop.bench.figures import Side, Target
 from workshop.bench.harness import Keyed, Sink, fresh_stack, publish, subscription
 from workshop.bench.throughput import ORGANS, expected_copies
 from workshop.local import LocalStack
 from workshop.workload import LIFECYCLE, send_paced, ticket_lifecycle
+from wostream.broker.clients import new_consumer, new_producer
 from wostream.broker.topics import TopicSpec, ensure_topics
 from wostream.config.settings import Settings
 from wostream.core.credentials import new_secret
@@ -73,14 +73,12 @@ def offered(
         sink.stop()
 
 
-async def one_hop(kafka: str, rate: float, seconds: float) -> list[float]:
+async def one_hop(kafka: Settings, rate: float, seconds: float) -> list[float]:
     """The floor: produce at `rate` (the same linger), consume (a group-less consumer), same broker."""
     topic = f"bench.hop.{time.monotonic_ns()}"
-    await ensure_topics(Settings(kafka=kafka), [TopicSpec(topic, 1)])
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, group_id=None, fetch_max_wait_ms=100)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka, linger_ms=LINGER_MS, acks="all", enable_idempotence=True
-    )
+    await ensure_topics(kafka, [TopicSpec(topic, 1)])
+    consumer = new_consumer(kafka, topic, group_id=None, fetch_max_wait_ms=100)
+    producer = new_producer(kafka, linger_ms=LINGER_MS, acks="all", enable_idempotence=True)
     await consumer.start()
     await producer.start()
     n = int(rate * seconds)
@@ -110,10 +108,15 @@ async def one_hop(kafka: str, rate: float, seconds: float) -> list[float]:
 
 
 def bench_p3(
-    kafka: str, workdir: Path, seconds: float, repeats: int, sweep: list[float], say: Callable[[str], None]
+    access: Access,
+    workdir: Path,
+    seconds: float,
+    repeats: int,
+    sweep: list[float],
+    say: Callable[[str], None],
 ) -> tuple[list[Target], dict[str, Any]]:
     """The 1 000 events/s run `repeats` times, then a sweep of offered rates; figures for the plots."""
-    stack = fresh_stack(kafka, workdir, partitions=8, push_partitions=1)
+    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1)
     secret = new_secret()
     figures: dict[str, Any] = {"latencies_ms": [], "sweep": [], "sweep_batch": []}
     p50s, p99s, maxes, floors = [], [], [], []
@@ -125,7 +128,7 @@ def bench_p3(
         offered(stack, secret, 200, 3, 9_000_000)  # warm-up: connections, metadata, first rebalance
         for n in range(repeats):
             got = [x * 1000 for x in offered(stack, secret, 1000, seconds, 9_100_000 + n * 100_000)]
-            floor = [x * 1000 for x in asyncio.run(one_hop(kafka, 1000, min(seconds, 20)))]
+            floor = [x * 1000 for x in asyncio.run(one_hop(stack.kafka, 1000, min(seconds, 20)))]
             p50s.append(percentile(got, 0.5))
             p99s.append(percentile(got, 0.99))
             maxes.append(max(got))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workshop.access import Access
 from workshop.bench.figures import Report
 from workshop.bench.harness import own_kafka
 
@@ -39,7 +40,7 @@ def run_all(
     out: Path,
     say: Callable[[str], None],
     only: tuple[str, ...] = BENCHMARKS,
-    kafka: str | None = None,
+    kafka: Access | None = None,
 ) -> Report:
     """Run the chosen benchmarks; the report is saved and plotted in `out` whatever the verdicts."""
     from workshop.bench.crash import bench_p4

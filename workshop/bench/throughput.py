@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
+from workshop.access import Access
 from workshop.bench.figures import Comparison, Side
 from workshop.bench.harness import Keyed, fresh_stack, preload, publish, subscription, wait_records
 from workshop.workload import LIFECYCLE, ticket_lifecycle
+from wostream.broker.clients import new_consumer
 from wostream.broker.topics import TopicSpec, ensure_topics, make_producer
 from wostream.config.settings import Settings
 from wostream.core.models import IdMaps, Subscription, Ticket
@@ -73,19 +73,19 @@ def expected_copies(records: list[Keyed], subs: list[Subscription], memory: bool
 
 
 def worker_run(
-    kafka: str, workdir: Path, records: list[Keyed], subs: list[Subscription], memory: bool
+    access: Access, workdir: Path, records: list[Keyed], subs: list[Subscription], memory: bool
 ) -> float:
     """Events per second through one worker, from ready to the last copy on the broker."""
-    stack = fresh_stack(kafka, workdir, partitions=8, push_partitions=1, ticket_memory=memory)
+    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1, ticket_memory=memory)
     try:
         publish(stack, subs)
-        preload(kafka, stack.settings.raw_topic, records)
+        preload(stack.kafka, stack.settings.raw_topic, records)
         target = expected_copies(records, subs, memory)
         stack.start_worker()
         stack.wait_ready(timeout=180)
         ready = time.monotonic()
         topics = [stack.settings.push_topic(code) for code in MATCHING]
-        found, done = wait_records(kafka, topics, target, timeout=900)
+        found, done = wait_records(stack.kafka, topics, target, timeout=900)
         if found < target:
             raise AssertionError(f"only {found} of {target} copies after 900 s:\n{stack.log()[-3000:]}")
         return len(records) / (done - ready)
@@ -93,11 +93,11 @@ def worker_run(
         stack.stop()
 
 
-async def fan_out(kafka: str, source: str, targets: list[str], n: int) -> float:
+async def fan_out(kafka: Settings, source: str, targets: list[str], n: int) -> float:
     """The baseline: read `n` records from `source`, write each to three of `targets`; events per second."""
-    settings = fresh_settings(kafka)
+    settings = kafka
     await ensure_topics(settings, [TopicSpec(t, 1) for t in targets])
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=kafka, group_id=None, auto_offset_reset="earliest")
+    consumer = new_consumer(kafka, source, group_id=None, auto_offset_reset="earliest")
     producer = make_producer(settings)
     await consumer.start()
     await producer.start()
@@ -118,29 +118,25 @@ async def fan_out(kafka: str, source: str, targets: list[str], n: int) -> float:
         await producer.stop()
 
 
-def fresh_settings(kafka: str) -> Settings:
-    return Settings(kafka=kafka)
-
-
-def baseline_run(kafka: str, workdir: Path, records: list[Keyed]) -> float:
-    stack = fresh_stack(kafka, workdir, partitions=8)
-    preload(kafka, stack.settings.raw_topic, records)
+def baseline_run(access: Access, workdir: Path, records: list[Keyed]) -> float:
+    stack = fresh_stack(access, workdir, partitions=8)
+    preload(stack.kafka, stack.settings.raw_topic, records)
     targets = [f"{stack.settings.push_prefix}copy{j}" for j in range(10)]
-    return asyncio.run(fan_out(kafka, stack.settings.raw_topic, targets, len(records)))
+    return asyncio.run(fan_out(stack.kafka, stack.settings.raw_topic, targets, len(records)))
 
 
 def bench_p1(
-    kafka: str, workdir: Path, events: int, repeats: int, say: Callable[[str], None]
+    access: Access, workdir: Path, events: int, repeats: int, say: Callable[[str], None]
 ) -> list[Comparison]:
     """P1's comparisons: memory on (the default) against the baseline; memory off; 1 000 subscriptions."""
     records = corpus(events)
     ten, thousand = subscriptions(10), subscriptions(1000)
     runs: dict[str, list[float]] = {"on": [], "off": [], "1000": [], "base": []}
     cases: list[tuple[str, Callable[[], float]]] = [
-        ("base", lambda: baseline_run(kafka, workdir, records)),
-        ("on", lambda: worker_run(kafka, workdir, records, ten, True)),
-        ("off", lambda: worker_run(kafka, workdir, records, ten, False)),
-        ("1000", lambda: worker_run(kafka, workdir, records, thousand, True)),
+        ("base", lambda: baseline_run(access, workdir, records)),
+        ("on", lambda: worker_run(access, workdir, records, ten, True)),
+        ("off", lambda: worker_run(access, workdir, records, ten, False)),
+        ("1000", lambda: worker_run(access, workdir, records, thousand, True)),
     ]
     for n in range(repeats):  # alternated, so a noisy moment of the machine hits every case alike
         for name, run in cases:

@@ -7,9 +7,11 @@ import asyncio
 import json
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from workshop.soak.checker import DeadLetter, Receipt
+from wostream.broker.clients import new_consumer
+from wostream.config.settings import Settings
 
 
 def receipts(lines: list[dict[str, Any]]) -> list[Receipt]:
@@ -30,9 +32,9 @@ def receipts(lines: list[dict[str, Any]]) -> list[Receipt]:
     return out
 
 
-async def existing(kafka: str, topics: list[str]) -> list[str]:
+async def existing(kafka: Settings, topics: list[str]) -> list[str]:
     """Those of `topics` the broker has (a consumer named on a missing topic fails only after a long wait)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None)
+    consumer = new_consumer(kafka, group_id=None)
     await consumer.start()
     try:
         known = await consumer.topics()
@@ -41,16 +43,16 @@ async def existing(kafka: str, topics: list[str]) -> list[str]:
         await consumer.stop()
 
 
-def read_all(kafka: str, topic: str) -> list[Any]:
+def read_all(kafka: Settings, topic: str) -> list[Any]:
     """Every record `topic` holds now (none when it does not exist), all partitions."""
 
     async def run() -> list[Any]:
         if not await existing(kafka, [topic]):
             return []
         # named at construction, so that starting the consumer fetches the topic's metadata
-        consumer = AIOKafkaConsumer(
+        consumer = new_consumer(
+            kafka,
             topic,
-            bootstrap_servers=kafka,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -72,7 +74,7 @@ def read_all(kafka: str, topic: str) -> list[Any]:
     return asyncio.run(run())
 
 
-def dead_letters(kafka: str, topic: str) -> list[DeadLetter]:
+def dead_letters(kafka: Settings, topic: str) -> list[DeadLetter]:
     """The dead letters of a subscriber's dead topic, by their headers."""
     found: list[DeadLetter] = []
     for record in read_all(kafka, topic):

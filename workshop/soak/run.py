@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import AIOKafkaProducer
 
+from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
 from workshop.soak.checker import SubscriberRun, Verdict, check
 from workshop.soak.faults import Schedule, schedule
 from workshop.soak.receipts import dead_letters, receipts
-from workshop.stack import Kafka, free_port
+from workshop.stack import free_port
 from workshop.subscribers import SubscriberProcess
 from workshop.wiring import RouterPorts
 from workshop.workload import LIFECYCLE, poll, ticket_lifecycle
+from wostream.broker.clients import new_producer
+from wostream.config.settings import Settings
 from wostream.core.credentials import new_secret
 
 ORGANS = ("671024", "671025", "671026", "671027")
@@ -107,7 +109,7 @@ def offered_events(n: int) -> list[dict[str, Any]]:
 class Offer:
     """Sends at a steady rate in its own thread; `confirmed` holds what the broker took (acks=all)."""
 
-    kafka: str
+    kafka: Settings
     topic: str
     events: list[dict[str, Any]]
     rate: float
@@ -120,8 +122,8 @@ class Offer:
         return thread
 
     async def _run(self) -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
+        producer = new_producer(
+            self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
             request_timeout_ms=120_000,
         )  # fmt: skip
         await producer.start()
@@ -160,7 +162,8 @@ class Soak:
     def run(self) -> tuple[Verdict, dict[str, Any]]:
         kafka = Kafka(self.workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
         kafka.start()
-        stack = LocalStack(isolated(kafka.bootstrap, "soak"), self.workdir)
+        access = kafka.access()
+        stack = LocalStack(isolated(access, "soak"), self.workdir, access=access)
         stack.router_ports.append(RouterPorts())
         stack.extra_env.update(FAST_RETRY)
         try:
@@ -189,7 +192,7 @@ class Soak:
             if not kind.late:
                 self.connect(stack, kind)
         events = offered_events(self.plan.events)
-        offer = Offer(kafka.bootstrap, stack.settings.raw_topic, events, self.plan.rate)
+        offer = Offer(stack.kafka, stack.settings.raw_topic, events, self.plan.rate)
         seconds = len(events) / self.plan.rate
         plan = schedule(self.plan, seconds)
         self.say(f"soak: offering {len(events):,} events at {self.plan.rate:g}/s ({seconds:.0f} s); {plan}")

@@ -20,14 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
+from workshop.access import Access
 from workshop.bench.harness import fresh_stack, publish
 from workshop.local import LocalStack
 from workshop.soak.badinput import Case, generate
 from workshop.soak.badinput_judge import catch_all
 from workshop.soak.receipts import existing, read_all
 from workshop.workload import poll
+from wostream.broker.clients import new_consumer, new_producer
+from wostream.config.settings import Settings
 from wostream.core.credentials import hash_secret, new_secret
 
 
@@ -82,12 +85,12 @@ class VolumeResult:
         ]
 
 
-async def _produce(kafka: str, topic: str, cases: list[Case]) -> list[Case]:
+async def _produce(kafka: Settings, topic: str, cases: list[Case]) -> list[Case]:
     """Everything, pipelined; returns the cases the broker took. Not idempotent: an idempotent producer
     whose record the broker refuses (too large) fails every later batch of that partition (out of order
     sequence numbers), and each case here is its own ticket, so nothing relies on their order."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka, acks="all", enable_idempotence=False, linger_ms=5, max_request_size=4 << 20
+    producer = new_producer(
+        kafka, acks="all", enable_idempotence=False, linger_ms=5, max_request_size=4 << 20
     )
     await producer.start()
     try:
@@ -109,14 +112,14 @@ async def _produce(kafka: str, topic: str, cases: list[Case]) -> list[Case]:
         await producer.stop()
 
 
-def _ends(kafka: str, topics: list[str]) -> int:
+def _ends(kafka: Settings, topics: list[str]) -> int:
     """Records the topics hold between them (end offsets; our producers are not transactional)."""
 
     async def run() -> int:
         present = await existing(kafka, topics)
         if not present:
             return 0
-        consumer = AIOKafkaConsumer(*present, bootstrap_servers=kafka, group_id=None)
+        consumer = new_consumer(kafka, *present, group_id=None)
         await consumer.start()
         try:
             tps = [TopicPartition(t, p) for t in present for p in consumer.partitions_for_topic(t) or ()]
@@ -141,8 +144,8 @@ def _pass(stack: LocalStack, name: str, cases: list[Case], timeout: float) -> tu
     return Pass(name, len(good), len(bad), len(cases) - len(taken), rate), taken
 
 
-def volume_run(kafka: str, workdir: Path, n: int, seed: int, say: Callable[[str], None]) -> VolumeResult:
-    stack = fresh_stack(kafka, workdir, partitions=4, push_partitions=4, ticket_memory=False)
+def volume_run(access: Access, workdir: Path, n: int, seed: int, say: Callable[[str], None]) -> VolumeResult:
+    stack = fresh_stack(access, workdir, partitions=4, push_partitions=4, ticket_memory=False)
     secret = new_secret()
     try:
         stack.start_router()

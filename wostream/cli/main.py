@@ -7,12 +7,16 @@ code lazily, so `wostream --help` stays fast. The workshop's commands (`wostream
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import NoReturn
 
 import click
+from dotenv import dotenv_values
 
+DEFAULT_ENV_FILE = ".wostream/wostream.env"
 EXIT_USAGE = 2  # bad input: nothing was done
 EXIT_FAILED = 1  # the outside world (Kafka, a file) failed us
 
@@ -45,6 +49,18 @@ class CommandGroup(click.Group):
 def main(verbose: bool) -> None:
     """wostream: pushes work-order events from Kafka to subscribed systems over Ice/Glacier2."""
     configure_logging(verbose)
+    load_env_file()
+
+
+def load_env_file() -> None:
+    """`WOSTREAM_*` settings from `$WOSTREAM_ENV_FILE` (default `.wostream/wostream.env`, where
+    `wostream-dev up` leaves the local operator's Kafka credentials), for the variables not already set;
+    an empty value reads no file."""
+    path = os.environ.get("WOSTREAM_ENV_FILE", DEFAULT_ENV_FILE)
+    if path and Path(path).is_file():
+        for name, value in dotenv_values(path).items():
+            if name.startswith("WOSTREAM_") and value is not None:
+                os.environ.setdefault(name, value)
 
 
 def configure_logging(verbose: bool) -> None:

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wostream.broker.reading import latest_by_key
-from wostream.broker.topics import core_topics, ensure_topics, make_producer, subscriber_topics
+from wostream.broker.topics import (
+    core_topics,
+    ensure_topics,
+    faust_topics,
+    make_producer,
+    subscriber_topics,
+)
 from wostream.config.errors import ConfigError
 from wostream.config.idmaps import IdMapEntry
 from wostream.config.settings import Settings
@@ -106,8 +112,9 @@ async def publish_subscriptions(settings: Settings, subs: list[Subscription]) ->
 
 
 async def ensure_all_topics(settings: Settings) -> int:
-    """wostream's own topics, then every published subscriber's; returns how many of them exist now."""
-    specs = core_topics(settings)
+    """wostream's own topics (Faust's changelog among them), then every published subscriber's; returns how
+    many of them exist now."""
+    specs = core_topics(settings) + faust_topics(settings)
     await ensure_topics(settings, specs)
     for key, record in (await latest_by_key(settings, settings.subscriptions_topic)).items():
         try:
