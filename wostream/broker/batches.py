@@ -1,6 +1,6 @@
 """Writes many records as one batch per topic partition instead of one `send` each.
 
-`AIOKafkaProducer.send` costs about 50 µs of Python per record (a future, the accumulator, the partitioner);
+`Producer.send` costs about 50 µs of Python per record (a future, the accumulator, the partitioner);
 appending to a batch builder and submitting it costs about a fifth of that per record, and the route handoff
 writes three to five records per event. Partitions are chosen exactly as `send` would choose them (the
 default partitioner over the key), so a ticket's records land where a `send` of the same key would put them,
@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
+
+from wostream.broker.producer import Producer
 
 # Fewer records than this for a partition go through `send`: a submitted batch waits until the partition's
 # previous batch has left (up to the linger), which for a trickle of small chunks is all the time there is.
@@ -34,14 +35,14 @@ class Record(Protocol):
     def partition_key(self) -> bytes | None: ...
 
 
-async def partition_for(producer: AIOKafkaProducer, topic: str, key: bytes) -> int:
+async def partition_for(producer: Producer, topic: str, key: bytes) -> int:
     """The partition the default partitioner gives `key` (what `BatchWriter` and `send` would choose)."""
     known = sorted(await producer.partitions_for(topic))
     return int(DefaultPartitioner()(key, known, known))
 
 
 class BatchWriter:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+    def __init__(self, producer: Producer) -> None:
         self.producer = producer
         self._partitioner = DefaultPartitioner()
 

@@ -1,8 +1,9 @@
 """Every Kafka client of the product is made here, so each one talks to the cluster as it asks: plain, TLS,
 SASL (PLAIN, SCRAM-SHA-256/512) over either, or mutual TLS, from the one `Settings` (docs/kafka-security.md).
 
-Retries are slowed down for all of them alike (`RETRY_BACKOFF_MS`): a broker away for half a minute must cost
-a few log lines and little CPU, not a busy loop of refused connections.
+Retries are slowed down for all of them alike (`RETRY_BACKOFF_MS`, and `pacing` for metadata refreshes, which
+no setting reaches): a broker away for half a minute must cost a few log lines and little CPU, not a busy loop
+of refused connections.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 
+from wostream.broker.pacing import pace_metadata_updates
 from wostream.config.settings import Settings
 
-RETRY_BACKOFF_MS = 500  # between two retries of a request (metadata included) that failed
+RETRY_BACKOFF_MS = 1000  # between two retries of a request that failed (ten times fewer lines than 100)
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -44,6 +46,7 @@ def security(settings: Settings) -> dict[str, Any]:
 
 
 def _common(settings: Settings) -> dict[str, Any]:
+    pace_metadata_updates()
     return {
         "bootstrap_servers": settings.kafka,
         "retry_backoff_ms": RETRY_BACKOFF_MS,

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from wostream.broker.clients import new_admin, new_consumer, new_producer
+from wostream.broker.producer import Producer
 from wostream.config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,12 @@ def _led(topic: dict[str, Any]) -> bool:
     return bool(partitions) and all(p.get("leader", -1) >= 0 and not p.get("error_code") for p in partitions)
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
+def make_producer(settings: Settings) -> Producer:
     """acks=all and idempotence: a write confirmed is on the broker, once, and within a partition no write
     lands after an earlier one that failed (what the route pipeline's ordering relies on). A 5 ms linger
-    batches the pipelined copies of many events."""
-    return new_producer(settings, acks="all", enable_idempotence=True, linger_ms=5, request_timeout_ms=30_000)
+    batches the pipelined copies of many events; batches outlive a broker away for up to two minutes."""
+    return Producer(
+        lambda: new_producer(
+            settings, acks="all", enable_idempotence=True, linger_ms=5, request_timeout_ms=120_000
+        )
+    )

@@ -15,6 +15,7 @@ import faust
 from faust.types.auth import SASLMechanism
 
 from wostream.broker.clients import ssl_context
+from wostream.broker.pacing import pace_metadata_updates
 from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node
@@ -66,6 +67,7 @@ def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
 
 def create_app(settings: Settings | None = None) -> faust.App:
     settings = settings or Settings()
+    pace_metadata_updates()  # Faust's clients too
     if not settings.routes:
         raise ValueError(
             "WOSTREAM_ROLE=deliver runs without Faust: start it with `wostream worker`, not `faust -A`"

@@ -16,9 +16,11 @@ import asyncio
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from mode import Service
 
+from wostream.broker.preflight import refusal
+from wostream.broker.producer import Producer
 from wostream.broker.topics import TopicKeeper, core_topics, make_producer
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
@@ -45,6 +47,8 @@ from wostream.worker.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
+ADMISSION_RETRY = 10.0  # seconds between two attempts to be taken by the broker
+
 
 class Node(Service):
     def __init__(self, settings: Settings, tickets: TicketTable | None = None, **kwargs: Any) -> None:
@@ -65,7 +69,8 @@ class Node(Service):
         self.delivery: DeliveryGroup | None = None
         self.ready = asyncio.Event()  # the flows of this role are built and started
         self.consuming = asyncio.Event()  # routing: Faust consumes (its tables recovered); set by the app
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: Producer | None = None
+        self.refused: str | None = None  # why the broker does not take this worker, while it does not
 
     async def on_start(self) -> None:
         settings = self.settings
@@ -74,7 +79,7 @@ class Node(Service):
         limit_repeats()  # a broker away, or a login flood: a few lines a second, not thousands
         await self.web.maybe_start()  # /health says "starting" meanwhile
         self.loops.spawn("event-loop lag probe", self.lag.run)
-        await TopicKeeper(settings).ensure(core_topics(settings))
+        await self._until_admitted()
         self._producer = producer = make_producer(settings)
         await producer.start()
         self.ice.prepare()
@@ -91,7 +96,24 @@ class Node(Service):
         self.ready.set()
         log.info("wostream worker ready (role: %s)", settings.role)
 
-    def _start_routing(self, producer: AIOKafkaProducer) -> None:
+    async def _until_admitted(self) -> None:
+        """Until the broker takes this worker's principal and serves wostream's topics: meanwhile one line
+        says why (also on /health), and the worker waits instead of exiting (a Secret or an ACL is being
+        fixed)."""
+        while True:
+            why = await refusal(self.settings)
+            if why is None:
+                try:
+                    await TopicKeeper(self.settings).ensure(core_topics(self.settings))
+                    self.refused = None
+                    return
+                except (KafkaError, TimeoutError) as exc:
+                    why = f"Kafka did not serve wostream's topics: {type(exc).__name__}: {exc}"
+            self.refused = why
+            log.error("%s; trying again in %.0f s", why, ADMISSION_RETRY)
+            await asyncio.sleep(ADMISSION_RETRY)
+
+    def _start_routing(self, producer: Producer) -> None:
         settings, tickets = self.settings, self.tickets
         topics = PushTopics(settings, self.directory, producer)
         self.route = RoutePipeline(
@@ -105,7 +127,7 @@ class Node(Service):
                 "ticket sweep", lambda: tickets.sweep_every(every, ttl, producer, settings.latest_topic)
             )
 
-    async def _start_delivery(self, producer: AIOKafkaProducer, callbacks: CallbackBook) -> None:
+    async def _start_delivery(self, producer: Producer, callbacks: CallbackBook) -> None:
         settings, directory, stats = self.settings, self.directory, self.stats
         memory = RetryMemory(settings, directory, self.schedules, producer, stats)
         dead_letters = DeadLetters(settings, self.schedules, producer, stats)
@@ -125,6 +147,8 @@ class Node(Service):
 
     def problems(self) -> list[str]:
         """Why this worker should not be trusted right now: empty when it is healthy (/health says 200)."""
+        if self.refused is not None:
+            return [self.refused]
         if not self.ready.is_set():
             return ["starting: the configuration topics are not loaded yet"]
         if not self.is_ready():

@@ -11,8 +11,7 @@ import asyncio
 import logging
 import time
 
-from aiokafka import AIOKafkaProducer
-
+from wostream.broker.producer import Producer
 from wostream.config.settings import Settings
 from wostream.core.decisions import Dead
 from wostream.core.schedules import Park, Schedules
@@ -25,9 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class DeadLetters:
-    def __init__(
-        self, settings: Settings, schedules: Schedules, producer: AIOKafkaProducer, stats: Stats
-    ) -> None:
+    def __init__(self, settings: Settings, schedules: Schedules, producer: Producer, stats: Stats) -> None:
         self.settings = settings
         self.schedules = schedules
         self.producer = producer

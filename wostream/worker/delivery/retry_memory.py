@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
-
+from wostream.broker.producer import Producer
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.models import RetryPolicy
@@ -28,7 +27,7 @@ class RetryMemory:
         settings: Settings,
         directory: Directory,
         schedules: Schedules,
-        producer: AIOKafkaProducer,
+        producer: Producer,
         stats: Stats,
     ) -> None:
         self.settings = settings

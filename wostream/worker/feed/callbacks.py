@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from aiokafka import AIOKafkaProducer
-
+from wostream.broker.producer import Producer
 from wostream.config.settings import Settings
 from wostream.core.directory import Callback, Directory
 from wostream.records.state import callback_key, callback_value
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class CallbackBook:
-    def __init__(self, settings: Settings, directory: Directory, producer: AIOKafkaProducer) -> None:
+    def __init__(self, settings: Settings, directory: Directory, producer: Producer) -> None:
         self.settings = settings
         self.directory = directory
         self.producer = producer

@@ -22,10 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaProducer
-
 from wostream.broker.batches import BatchWriter
 from wostream.broker.errors import permanent
+from wostream.broker.producer import Producer
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
 from wostream.core.drift import Drift
@@ -83,7 +82,7 @@ class RoutePipeline:
         settings: Settings,
         directory: Directory,
         topics: Topics,
-        producer: AIOKafkaProducer,
+        producer: Producer,
         tickets: TicketTable | None,
         stats: Stats,
         drift: Drift,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaProducer
-
+from wostream.broker.producer import Producer
 from wostream.broker.topics import TopicKeeper, core_topics, subscriber_topics
 from wostream.config.settings import Settings
 from wostream.core.directory import Directory
@@ -16,7 +15,7 @@ SETTLE = 1.0  # seconds without a change of subscribers before the producer load
 
 
 class PushTopics:
-    def __init__(self, settings: Settings, directory: Directory, producer: AIOKafkaProducer) -> None:
+    def __init__(self, settings: Settings, directory: Directory, producer: Producer) -> None:
         self.settings = settings
         self.directory = directory
         self.producer = producer
@@ -46,4 +45,4 @@ class PushTopics:
             # push topics only: a dead topic is written rarely, and every topic named here is decoded again on
             # each refresh
             topics |= {self.settings.push_topic(code) for code in list(self.directory.subscriptions)}
-            await self.producer.client.set_topics(sorted(topics))
+            await self.producer.set_topics(sorted(topics))

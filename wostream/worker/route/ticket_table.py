@@ -15,10 +15,10 @@ import time
 import weakref
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from faust.streams import _current_event  # faust-streaming 0.15.3, pinned: the store reads it
 
 from wostream.broker.batches import partition_for
+from wostream.broker.producer import Producer
 from wostream.core.models import Ticket
 from wostream.core.ticket_memory import recall
 from wostream.records.tickets import decode_ticket, latest_keys, latest_partition_key, ticket_value
@@ -47,15 +47,13 @@ class TicketTable:
         finally:
             _current_event.reset(token)
 
-    async def sweep_every(
-        self, interval: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str
-    ) -> None:
+    async def sweep_every(self, interval: float, ttl: float, producer: Producer, latest_topic: str) -> None:
         """For the worker's life (supervised): forget expired tickets every `interval` seconds."""
         while True:
             await asyncio.sleep(interval)
             await self.sweep(time.time(), ttl, producer, latest_topic)
 
-    async def sweep(self, now: float, ttl: float, producer: AIOKafkaProducer, latest_topic: str) -> int:
+    async def sweep(self, now: float, ttl: float, producer: Producer, latest_topic: str) -> int:
         """Forget tickets that ended more than `ttl` ago (and their latest events); returns how many."""
         expired: list[bytes] = []
         for n, (key, value) in enumerate(list(self.table.items())):
