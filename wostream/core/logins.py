@@ -13,8 +13,8 @@ What a check costs decides what is bounded (SECURITY.md, "Logins"):
     logged in to it, so guesses at one code are bounded however many addresses an attacker has; a network its
     owner logged in from before (`known`) is not held by this budget;
   * over all codes: at most `slow_per_second` slow checks a second (a burst of `slow_burst`), of which
-    `known_per_second` are kept for known networks, so a flood never takes more than that share of a core and
-    never all of it from an owner.
+    `known_per_second` (a burst of `known_burst`) are kept for known networks, which may also use the
+    rest: a flood never takes more than that share of a core, and never all of it from an owner.
 Memory is bounded: each table keeps its `max_keys` most recent entries.
 """
 
@@ -84,6 +84,7 @@ class LoginPolicy:
     slow_per_second: float = 10.0
     slow_burst: float = 20.0
     known_per_second: float = 2.0
+    known_burst: float = 10.0
     max_keys: int = 100_000
     _failures: OrderedDict[str, tuple[int, float]] = field(default_factory=OrderedDict)  # code|network
     _known: OrderedDict[str, float] = field(default_factory=OrderedDict)  # code|network -> last success
@@ -94,7 +95,7 @@ class LoginPolicy:
 
     def __post_init__(self) -> None:
         self._slow = Bucket(self.slow_per_second - self.known_per_second, self.slow_burst)
-        self._reserved = Bucket(self.known_per_second, max(1.0, self.known_per_second * 2))
+        self._reserved = Bucket(self.known_per_second, self.known_burst)
 
     def admit_slow(self, code: str, address: str, now: float) -> float:
         """Before a slow check of `code`'s secret from `address`: 0 to go ahead (the budgets are charged),
@@ -102,14 +103,20 @@ class LoginPolicy:
         key = f"{code}|{network_of(address)}"
         with self._lock:
             wait = self._backoff(key, now)
-            known = self._is_known(key, now)
-            buckets = [self._reserved] if known else [self._code_bucket(code), self._slow]
-            wait = max([wait, *(b.wait(now) for b in buckets)])
             if wait > 0:
                 return wait
-            for bucket in buckets:
-                bucket.take(now)
-            return 0.0
+            if self._is_known(key, now):  # the owner's share first, then the common budget
+                bucket = self._reserved if self._reserved.wait(now) == 0 else self._slow
+                wait = bucket.wait(now)
+                if wait == 0:
+                    bucket.take(now)
+                return wait
+            budgets = (self._code_bucket(code), self._slow)
+            wait = max(b.wait(now) for b in budgets)
+            if wait == 0:
+                for b in budgets:
+                    b.take(now)
+            return wait
 
     def failed(self, code: str, address: str, now: float) -> None:
         key = f"{code}|{network_of(address)}"
