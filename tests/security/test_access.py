@@ -4,6 +4,7 @@ go back only through the router into the caller's own connection, and nothing cr
 
 from __future__ import annotations
 
+import http.client
 import json
 from pathlib import Path
 
@@ -185,3 +186,23 @@ def test_secrets_and_events_never_cross_the_wire_in_clear_text(shared: LocalStac
             wrong_ca.login("SUBA", SECRETS["A_SECRET"])
     finally:
         wrong_ca.close()
+
+
+def test_the_web_port_answers_only_hosts_it_knows(shared: LocalStack) -> None:
+    """Threat 11: a page elsewhere that rebinds its own name to this address (DNS rebinding) reads the
+    operator's pages (every baseCode); probes and scrapers dial IP addresses."""
+    port = shared.web_ports["w1"]
+
+    def status(host: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", "/subscribers", headers={"Host": host})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    assert status(f"127.0.0.1:{port}") == 200
+    assert status(f"localhost:{port}") == 200
+    assert status("[::1]") == 200
+    assert status(f"rebind.attacker.example:{port}") == 421
+    assert status("wostream.internal.evil") == 421

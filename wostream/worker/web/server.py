@@ -31,8 +31,13 @@ def host_allowed(host: str | None, names: list[str]) -> bool:
     """Whether a request's Host header (with or without a port) names this server for its operators."""
     if not host:
         return False
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
-    name = name.strip("[]").lower()
+    if host.startswith("["):  # [v6] or [v6]:port
+        name = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:  # name:port or v4:port
+        name = host.split(":")[0]
+    else:  # a name, a v4 address, or a bare v6 address
+        name = host
+    name = name.lower()
     try:
         ipaddress.ip_address(name)
         return True
