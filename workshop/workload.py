@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +178,54 @@ def produce(
             await producer.stop()
 
     asyncio.run(run())
+
+
+@dataclass
+class PacedOffer:
+    """Sends at a steady rate in its own thread, stamping `data.sentAt`; `sent` counts what was handed to the
+    producer so far (a fault test checks the stream still flows when it strikes), `confirmed` holds what the
+    broker took (acks=all); a record the broker refused is `failed`, not offered."""
+
+    kafka: Settings
+    topic: str
+    events: list[dict[str, Any]]
+    rate: float
+    confirmed: list[dict[str, Any]] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="paced offer", daemon=True)
+        thread.start()
+        return thread
+
+    async def _run(self) -> None:
+        producer = new_producer(
+            self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
+            request_timeout_ms=120_000,
+        )  # fmt: skip
+        await producer.start()
+        try:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            sent: list[tuple[dict[str, Any], asyncio.Future[Any]]] = []
+            for n, event in enumerate(self.events):
+                delay = start + n / self.rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                key = event["data"]["serviceOrderId"].encode()
+                event["data"]["sentAt"] = repr(time.time())
+                try:
+                    value = json.dumps(event, ensure_ascii=False).encode()
+                    sent.append((event, await producer.send(self.topic, value, key=key)))
+                    self.sent = n + 1
+                except Exception:  # the broker is away longer than the producer waits: not offered
+                    self.failed += 1
+            for event, future in sent:
+                try:
+                    await future
+                    self.confirmed.append(event)
+                except Exception:
+                    self.failed += 1
+        finally:
+            await producer.stop()

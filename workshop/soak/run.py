@@ -9,9 +9,6 @@ the whole history to `checker.check`, which knows nothing of the routing code.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +25,7 @@ from workshop.soak.receipts import dead_letters, receipts
 from workshop.stack import free_port
 from workshop.subscribers import SubscriberProcess
 from workshop.wiring import RouterPorts
-from workshop.workload import LIFECYCLE, poll, ticket_lifecycle
-from wostream.broker.clients import new_producer
-from wostream.config.settings import Settings
+from workshop.workload import LIFECYCLE, PacedOffer, poll, ticket_lifecycle
 from wostream.core.credentials import new_secret
 
 ORGANS = ("671024", "671025", "671026", "671027")
@@ -106,52 +101,6 @@ def offered_events(n: int) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Offer:
-    """Sends at a steady rate in its own thread; `confirmed` holds what the broker took (acks=all)."""
-
-    kafka: Settings
-    topic: str
-    events: list[dict[str, Any]]
-    rate: float
-    confirmed: list[dict[str, Any]] = field(default_factory=list)
-    failed: int = 0
-
-    def start(self) -> threading.Thread:
-        thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="soak offer", daemon=True)
-        thread.start()
-        return thread
-
-    async def _run(self) -> None:
-        producer = new_producer(
-            self.kafka, acks="all", enable_idempotence=True, linger_ms=5,
-            request_timeout_ms=120_000,
-        )  # fmt: skip
-        await producer.start()
-        try:
-            loop = asyncio.get_running_loop()
-            start = loop.time()
-            sent: list[tuple[dict[str, Any], asyncio.Future[Any]]] = []
-            for n, event in enumerate(self.events):
-                delay = start + n / self.rate - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                key = event["data"]["serviceOrderId"].encode()
-                try:
-                    value = json.dumps(event, ensure_ascii=False).encode()
-                    sent.append((event, await producer.send(self.topic, value, key=key)))
-                except Exception:  # the broker is away longer than the producer waits: not offered
-                    self.failed += 1
-            for event, future in sent:
-                try:
-                    await future
-                    self.confirmed.append(event)
-                except Exception:
-                    self.failed += 1
-        finally:
-            await producer.stop()
-
-
-@dataclass
 class Soak:
     plan: Plan
     workdir: Path
@@ -192,7 +141,7 @@ class Soak:
             if not kind.late:
                 self.connect(stack, kind)
         events = offered_events(self.plan.events)
-        offer = Offer(stack.kafka, stack.settings.raw_topic, events, self.plan.rate)
+        offer = PacedOffer(stack.kafka, stack.settings.raw_topic, events, self.plan.rate)
         seconds = len(events) / self.plan.rate
         plan = schedule(self.plan, seconds)
         self.say(f"soak: offering {len(events):,} events at {self.plan.rate:g}/s ({seconds:.0f} s); {plan}")
