@@ -62,6 +62,8 @@ class Client:
             self.adapter = self.communicator.createObjectAdapterWithRouter("", self.router)
             self.adapter.activate()
         ident = Ice.Identity(self.session.ice_getIdentity().name, self.router.getCategoryForClient())
+        if self.adapter.find(ident) is not None:  # a new servant for this session's callback
+            self.adapter.remove(ident)
         return SubscriberPrx.uncheckedCast(self.adapter.add(servant, ident))
 
     def proxy(self, text: str) -> Any:

@@ -55,7 +55,7 @@ def hammer(
     def attacker(k: int) -> None:
         end, n = time.monotonic() + seconds, 0
         while time.monotonic() < end:
-            net = first_net + (k * 50 + n) % 200
+            net = 1 + (first_net + k * 50 + n) % 250
             answer, _ = login(stack, code, f"guess-{k}-{n}", f"127.{net}.{n % 250 + 1}.{k + 1}")
             tally.answers[answer.split(";")[0]] += 1
             n += 1

@@ -15,6 +15,7 @@ from tests.security.conftest import SECRETS, SUBSCRIPTIONS
 from workshop.local import LocalStack
 from workshop.workload import as_lines, poll, step_handled
 from wostream.broker.clients import new_consumer
+from wostream.core.credentials import new_secret
 
 
 def online(stack: LocalStack, code: str) -> bool:
@@ -75,13 +76,16 @@ def test_a_destroyed_session_is_forgotten_at_once_memory_stays_flat_over_20000(o
     assert worker is not None
     client = Client(own.certs.ca_file, own.router_proxy())
     try:
-        client.login("SUBB", SECRETS["B_SECRET"])
+        # a generated secret: the cycles measure sessions, not the budget of a person's slow secret
+        apply(own, SUBSCRIPTIONS + GENERATED_ENTRY, GEN_SECRET=GENERATED)
+        poll(lambda: any(s["baseCode"] == "GEN" for s in own.get_json("/subscribers")), 30, "GEN")
+        client.login("GEN", GENERATED)
         router = client.router
         router.destroySession()
 
         def cycles(n: int) -> None:
             for _ in range(n):
-                router.createSession("SUBB", SECRETS["B_SECRET"])
+                router.createSession("GEN", GENERATED)
                 router.destroySession()
 
         cycles(2_000)  # warm-up: caches, allocator, Ice's own pools
@@ -95,6 +99,13 @@ def test_a_destroyed_session_is_forgotten_at_once_memory_stays_flat_over_20000(o
         assert online_count(own) == 0
     finally:
         client.close()
+
+
+GENERATED = new_secret()
+GENERATED_ENTRY = (
+    '  - baseCode: GEN\n    secret: ${GEN_SECRET}\n    dataAreas: [fwwt]\n    changeIds: ["*"]\n'
+    '    scope: {organIds: ["*"]}\n'
+)
 
 
 def rss_kib(pid: int) -> int:
