@@ -46,7 +46,7 @@ def _config(doc: dict[str, Any], stack: LocalStack, web_port: int) -> None:
         data["glacier2router.properties"] = _properties(
             data["glacier2router.properties"],
             {
-                "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {stack.router_ports[0].client}",
+                "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {stack.router_ports[0].client} -t 10000",
                 "Glacier2.Server.Endpoints": server,
                 "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{adapter}",
                 "Glacier2.SessionManager": f"wostream/SessionManager:{adapter}",

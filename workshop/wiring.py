@@ -83,7 +83,7 @@ class Wiring:
         """Router `index`'s endpoints and the adapters it may reach, over the packaged properties."""
         ports = self.router_ports[index]
         return {
-            "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {ports.client}",
+            "Glacier2.Client.Endpoints": f"ssl -h 127.0.0.1 -p {ports.client} -t 10000",
             "Glacier2.Server.Endpoints": f"ssl -h 127.0.0.1 -p {ports.server}",
             "Glacier2.PermissionsVerifier": f"wostream/PermissionsVerifier:{self.adapter_endpoints()}",
             "Glacier2.SessionManager": f"wostream/SessionManager:{self.adapter_endpoints()}",

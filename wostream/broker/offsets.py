@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -17,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from wostream.broker.clients import new_admin, new_consumer
 from wostream.config.settings import Settings
 from wostream.core.subscriber_status import Facts
+from wostream.records.headers import EVENT_ID
 
 FETCH_WAIT = 2.0  # seconds to wait for the first waiting records (their timestamps)
 
@@ -27,7 +29,7 @@ class OffsetReader:
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: dict[str, list[int]] = {}
-        self._stamps: dict[TopicPartition, tuple[int, float]] = {}  # (offset, its record's timestamp)
+        self._seen: dict[tuple[TopicPartition, int], tuple[float, str]] = {}  # (timestamp, event id)
 
     async def start(self) -> None:
         self._admin = new_admin(self.settings, request_timeout_ms=15_000)
@@ -73,42 +75,60 @@ class OffsetReader:
         group = await self._admin.list_consumer_group_offsets(f"{self.settings.app_id}-deliver")
         committed = {tp: meta.offset for tp, meta in group.items() if meta.offset >= 0}
         starts = {tp: max(committed.get(tp, begins[tp]), begins[tp]) for tp in tps if tp.topic in push}
-        await self._stamp([tp for tp, start in starts.items() if start < ends[tp]], starts)
-        out: dict[str, dict[str, float]] = {}
+        # the first waiting record (its age) and the last one handed on (its event id), where there is one
+        wanted = {(tp, s) for tp, s in starts.items() if s < ends[tp]}
+        wanted |= {(tp, s - 1) for tp, s in starts.items() if s > begins[tp]}
+        await self._peek(wanted)
+        out: dict[str, _Row] = {}
         for tp in tps:
-            code = push[tp.topic] if tp.topic in push else dead[tp.topic]
-            row = out.setdefault(code, {"backlog": 0, "done": 0, "dead": 0, "oldest": float("inf")})
-            if tp.topic in push:
-                row["backlog"] += ends[tp] - starts[tp]
-                row["done"] += starts[tp]
-                if starts[tp] < ends[tp] and tp in self._stamps:
-                    row["oldest"] = min(row["oldest"], self._stamps[tp][1])
-            else:
-                row["dead"] += ends[tp] - begins[tp]
-        return {
-            code: Facts(
-                int(r["backlog"]),
-                None if r["oldest"] == float("inf") else r["oldest"],
-                int(r["done"]),
-                int(r["dead"]),
-            )
-            for code, r in out.items()
-        }
+            row = out.setdefault(push.get(tp.topic) or dead[tp.topic], _Row())
+            if tp.topic in dead:
+                row.dead += ends[tp] - begins[tp]
+                continue
+            start = starts[tp]
+            row.backlog += ends[tp] - start
+            row.done += start
+            if start < ends[tp] and (tp, start) in self._seen:
+                row.oldest = min(row.oldest, self._seen[(tp, start)][0])
+            if (tp, start - 1) in self._seen:
+                row.last = max(row.last, self._seen[(tp, start - 1)])
+        return {code: r.facts() for code, r in out.items()}
 
-    async def _stamp(self, waiting: list[TopicPartition], starts: dict[TopicPartition, int]) -> None:
-        """The timestamp of the first waiting record of each partition in `waiting`, unless already known."""
+    async def _peek(self, wanted: set[tuple[TopicPartition, int]]) -> None:
+        """The timestamp and event id of each record (partition, offset) in `wanted`, unless known already;
+        what is no longer wanted is forgotten. A partition's wanted offsets are adjacent (the last handed on,
+        the first waiting): one read from the lower covers both."""
         assert self._consumer is not None
-        todo = [tp for tp in waiting if self._stamps.get(tp, (-1, 0.0))[0] != starts[tp]]
-        if not todo:
+        self._seen = {k: v for k, v in self._seen.items() if k in wanted}
+        spans: dict[TopicPartition, tuple[int, int]] = {}
+        for tp, offset in wanted - set(self._seen):
+            lo, hi = spans.get(tp, (offset, offset))
+            spans[tp] = (min(lo, offset), max(hi, offset))
+        if not spans:
             return
-        self._consumer.assign(todo)
-        for tp in todo:
-            self._consumer.seek(tp, starts[tp])
+        self._consumer.assign(list(spans))
+        for tp, (lo, _) in spans.items():
+            self._consumer.seek(tp, lo)
         deadline = asyncio.get_running_loop().time() + FETCH_WAIT
-        left = set(todo)
+        left = set(spans)
         while left and asyncio.get_running_loop().time() < deadline:
             batches = await self._consumer.getmany(*left, timeout_ms=200, max_records=len(left) * 10)
             for tp, records in batches.items():
-                if records and tp in left:
-                    self._stamps[tp] = (starts[tp], records[0].timestamp / 1000.0)
+                for record in (r for r in records if (tp, r.offset) in wanted):
+                    event_id = dict(record.headers or ()).get(EVENT_ID, b"").decode("utf-8", "replace")
+                    self._seen[(tp, record.offset)] = (record.timestamp / 1000.0, event_id)
+                if records and records[-1].offset >= spans[tp][1]:
                     left.discard(tp)
+
+
+@dataclass
+class _Row:
+    backlog: int = 0
+    done: int = 0
+    dead: int = 0
+    oldest: float = float("inf")
+    last: tuple[float, str] = (float("-inf"), "")
+
+    def facts(self) -> Facts:
+        oldest = None if self.oldest == float("inf") else self.oldest
+        return Facts(self.backlog, oldest, self.done, self.dead, self.last[1] or None)

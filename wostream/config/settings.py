@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     store: str = Field("rocksdb://", description="Faust table store: rocksdb:// (on disk) or memory://")
     ice_config: Path = ETC / "worker.properties"
     max_sessions: int = Field(4, ge=1, le=100, description="concurrent sessions one subscriber may hold")
+    resync_every: float = Field(
+        60.0, ge=1.0, description="seconds between two resyncs a subscriber may ask for"
+    )
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     web_allowed_hosts: list[str] = Field(

@@ -28,6 +28,7 @@ class Facts:
     oldest_at: float | None  # record timestamp (epoch seconds) of the oldest of them
     done: int  # records acknowledged or dead-lettered since its topic began (the committed offsets)
     dead: int  # records in its dead topic
+    last_event_id: str | None = None  # the event id of the newest record below the committed offsets
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Status:
     retrying: int  # events waiting out a backoff (cluster-wide: the retries topic)
     per_minute: float | None  # records done a minute, over the last window; None until known
     last_error: str | None
+    last_event_id: str | None = None  # the last event handed on (acknowledged, or dead-lettered)
 
 
 def state_of(sub: Subscription, online: bool, facts: Facts, retrying: int, now: float) -> str:
@@ -108,6 +110,7 @@ def status_of(
         retrying=retrying,
         per_minute=rate,
         last_error=last_error,
+        last_event_id=facts.last_event_id,
     )
 
 

@@ -18,10 +18,12 @@ from typing import Protocol
 
 import Ice
 
+from wostream.config.settings import Settings
 from wostream.core.directory import Callback, Directory
 from wostream.core.logins import LoginPolicy
 from wostream.ice.callbacks import CallbackRule, server_endpoints
 from wostream.ice.calls import Caller
+from wostream.ice.contract import ResyncRefused, SubscriberStatus
 from wostream.ice.sessions import SessionManagerI, SessionRegistry
 from wostream.ice.verifier import PermissionsVerifierI
 
@@ -36,6 +38,14 @@ class Registrar(Protocol):
     async def forget(self, base_code: str, session: str) -> None: ...
 
     def live(self) -> list[Callback]: ...
+
+
+class Desk(Protocol):
+    """What a subscriber may ask of wostream from its session (`worker.self_service`)."""
+
+    def status(self, base_code: str) -> SubscriberStatus: ...
+
+    async def resync(self, base_code: str, ticket: str | None, since: float | None) -> int: ...
 
 
 def ice_init(config: Path) -> Ice.InitializationData:
@@ -55,15 +65,18 @@ def ice_init(config: Path) -> Ice.InitializationData:
 class IceService:
     """The communicator, its adapter with our Glacier2 servants, and the `Caller` delivery pushes with."""
 
-    def __init__(self, config: Path, directory: Directory, max_sessions: int, batches: bool) -> None:
-        self.config = config
+    def __init__(self, settings: Settings, directory: Directory) -> None:
+        self.config = settings.ice_config
         self.directory = directory
-        self.batches = batches  # whether callbacks that implement BatchSubscriber get batches
-        self.sessions = SessionRegistry(max_per_subscriber=max_sessions)
+        self.batches = settings.batches  # whether subscribers that ask for batches get them
+        self.resync_every = settings.resync_every
+        self.sessions = SessionRegistry(max_per_subscriber=settings.max_sessions)
         self.communicator: Ice.CommunicatorI | None = None
         self.caller: Caller | None = None
         self.rule: CallbackRule | None = None
         self._registrar: Registrar | None = None
+        self._desk: Desk | None = None
+        self._resyncs: dict[str, float] = {}  # baseCode -> when its last resync was asked
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def prepare(self) -> None:
@@ -82,11 +95,12 @@ class IceService:
         assert self.rule is not None, "IceService.prepare() first"
         return self.rule.valid(proxy, session)
 
-    def serve(self, registrar: Registrar) -> None:
+    def serve(self, registrar: Registrar, desk: Desk) -> None:
         """Activate the adapter Glacier2 calls: the verifier and the session manager."""
         assert self.communicator is not None and self.rule is not None, "IceService.prepare() first"
         self._loop = asyncio.get_running_loop()
         self._registrar = registrar
+        self._desk = desk
         communicator = self.communicator
         adapter = communicator.createObjectAdapter("Wostream")
         verifier = PermissionsVerifierI(self.directory, LoginPolicy())
@@ -113,16 +127,31 @@ class IceService:
             except Ice.Exception as exc:
                 log.warning("could not end session %s of %s: %s", live.session_id[:8], base_code, exc)
 
-    def publish(self, base_code: str, session: str, proxy: str | None) -> concurrent.futures.Future[None]:
-        """From an Ice thread: publish a session's callback on the loop; Ice completes the dispatch."""
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self._register(base_code, session, proxy), self._loop)
+    def publish(
+        self, base_code: str, session: str, proxy: str | None, batch: bool
+    ) -> concurrent.futures.Future[None]:
+        """From an Ice thread: publish a session's callback on the loop; Ice completes the dispatch. Batches
+        only where the subscriber asked for them (`subscribeBatches`) and the deployment allows them."""
+        assert self._loop is not None and self._registrar is not None
+        registering = self._registrar.register(base_code, session, proxy, batch and self.batches)
+        return asyncio.run_coroutine_threadsafe(registering, self._loop)
 
-    async def _register(self, base_code: str, session: str, proxy: str | None) -> None:
-        assert self._registrar is not None and self.caller is not None
-        # asked once per registration; a callback that does not answer gets plain pushes
-        batch = proxy is not None and self.batches and await self.caller.takes_batches(proxy)
-        await self._registrar.register(base_code, session, proxy, batch)
+    def status(self, base_code: str) -> SubscriberStatus:
+        assert self._desk is not None
+        return self._desk.status(base_code)
+
+    def resync(
+        self, base_code: str, ticket: str | None, since: float | None
+    ) -> concurrent.futures.Future[int]:
+        """From an Ice thread: at most one resync per subscriber every `resync_every` s, on the loop."""
+        assert self._loop is not None and self._desk is not None
+        now = time.monotonic()
+        last = self._resyncs.get(base_code)
+        if last is not None and now - last < self.resync_every:
+            wait = self.resync_every - (now - last)
+            raise ResyncRefused(f"one resync every {self.resync_every:.0f} s: try again in {wait:.0f} s")
+        self._resyncs[base_code] = now
+        return asyncio.run_coroutine_threadsafe(self._desk.resync(base_code, ticket, since), self._loop)
 
     async def drop_stale_callbacks(self) -> None:
         """For the worker's life (supervised): ask the router whether each registered callback still has a

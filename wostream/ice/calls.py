@@ -1,5 +1,5 @@
-"""Our calls to subscribers' callbacks, through the router's server endpoint: push, pushBatch, and the two
-questions asked of a callback (does it take batches; does its session still exist).
+"""Our calls to subscribers' callbacks, through the router's server endpoint: push, pushBatch, and the one
+question asked of a registered callback (does its session still exist).
 
 Every failure comes back as one of the outcomes delivery decides on (`core.outcomes`): refused, gone, or
 failed (a timeout, a lost connection), never as an Ice exception.
@@ -35,16 +35,6 @@ class Caller:
         Gone / Failed otherwise."""
         prx = BatchSubscriberPrx.uncheckedCast(self._proxy(proxy, timeout_ms))
         await _outcome(prx.pushBatchAsync(messages, context), timeout_ms, len(messages))
-
-    async def takes_batches(self, proxy: str, timeout_ms: int = 2000) -> bool:
-        """Whether a callback is a BatchSubscriber (no answer: plain pushes)."""
-        try:
-            found = await Ice.wrap_future(
-                self._proxy(proxy, timeout_ms).ice_isAAsync(BatchSubscriberPrx.ice_staticId())
-            )
-        except Ice.Exception:
-            return False
-        return bool(found)
 
     async def gone(self, proxy: str, timeout_ms: int = 2000) -> bool:
         """Whether a registered callback's session no longer exists (the router says ObjectNotExist): after

@@ -29,3 +29,5 @@ Subscriber = wostream_ice.Subscriber
 SubscriberPrx = wostream_ice.SubscriberPrx
 SubscriberSession = wostream_ice.SubscriberSession
 SubscriberSessionPrx = wostream_ice.SubscriberSessionPrx
+SubscriberStatus = wostream_ice.SubscriberStatus
+ResyncRefused = wostream_ice.ResyncRefused

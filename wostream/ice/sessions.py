@@ -1,5 +1,5 @@
-"""Subscriber sessions: created for the router by the session manager, each able to register one callback for
-its own baseCode, counted per subscriber, and forgotten the moment they end.
+"""Subscriber sessions (`ice.session`): created for the router by the session manager, counted per subscriber
+and per router, and forgotten the moment they end.
 
 A session lives in the worker that created it; every worker sees every configuration change, so each ends its
 own sessions of a subscriber whose secret was rotated, or that was disabled or removed (through the session's
@@ -10,15 +10,11 @@ closing means the router is gone, and with it every session it created here.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import logging
 import threading
-import time
-import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import Glacier2
 import Ice
@@ -26,8 +22,9 @@ import Ice
 from wostream.config.subscriptions import BASE_CODE_RE
 from wostream.core.directory import Directory
 from wostream.core.models import Subscription
-from wostream.ice.callbacks import CallbackRule, Refusal
-from wostream.ice.contract import SubscribeRefused, SubscriberSession, SubscriberSessionPrx
+from wostream.ice.callbacks import CallbackRule
+from wostream.ice.contract import SubscriberSessionPrx
+from wostream.ice.session import SessionService, SubscriberSessionI
 from wostream.ice.verifier import REFUSED
 
 log = logging.getLogger(__name__)
@@ -36,19 +33,13 @@ SUBSCRIBES_PER_MINUTE = 10
 CATEGORY = "wostream-session"
 
 
-class Publisher(Protocol):
-    """Publishes a session's callback (None: its end) for every worker, from an Ice thread."""
-
-    def publish(self, base_code: str, session: str, proxy: str | None) -> concurrent.futures.Future[None]: ...
-
-
 @dataclass
 class LiveSession:
     base_code: str
     session_id: str
     secret_hash: str  # the subscriber's secret hash when the session was created
     control: Any  # Glacier2.SessionControlPrx
-    servant: SubscriberSessionI
+    servant: Any  # the SubscriberSessionI
     router: str  # the router connection it was created through
 
 
@@ -119,59 +110,14 @@ class SessionRegistry:
             return len(self._by_code.get(base_code, {}))
 
 
-class SubscriberSessionI(SubscriberSession):  # type: ignore[misc]
-    """One subscriber's Glacier2 session; it can only ever register a callback for its own baseCode, named
-    after the session itself (so no other session can register it: `CallbackRule`)."""
-
-    def __init__(self, base_code: str, publisher: Publisher, rule: CallbackRule, registry: SessionRegistry):
-        self.base_code = base_code
-        self.session_id = uuid.uuid4().hex
-        self._publisher = publisher
-        self._rule = rule
-        self._registry = registry
-        self._proxy: str | None = None
-        self._recent: deque[float] = deque(maxlen=SUBSCRIBES_PER_MINUTE)
-
-    def subscribe(self, cb: Any, current: Ice.Current) -> Any:
-        if cb is None:
-            return self.unsubscribe()
-        try:
-            proxy = self._rule.accept(cb, self.session_id)
-        except Refusal as exc:
-            log.warning("callback of %s refused (session %s): %s", self.base_code, self.session_id[:8], exc)
-            raise SubscribeRefused(str(exc)) from None
-        if proxy == self._proxy:
-            return None  # the same callback again: nothing to publish
-        now = time.monotonic()
-        if len(self._recent) == self._recent.maxlen and now - self._recent[0] < 60:
-            raise SubscribeRefused(f"more than {SUBSCRIBES_PER_MINUTE} callback changes a minute")
-        self._recent.append(now)
-        self._proxy = proxy
-        log.info("subscriber %s registered its callback (session %s)", self.base_code, self.session_id[:8])
-        return self._publisher.publish(self.base_code, self.session_id, proxy)
-
-    def destroy(self, current: Ice.Current) -> Any:
-        with contextlib.suppress(Ice.NotRegisteredException):
-            current.adapter.remove(current.id)
-        self._registry.remove(self.base_code, self.session_id)
-        log.info("subscriber %s left (session %s)", self.base_code, self.session_id[:8])
-        return self.unsubscribe()
-
-    def unsubscribe(self) -> Any:
-        if self._proxy is None:
-            return None
-        self._proxy = None
-        return self._publisher.publish(self.base_code, self.session_id, None)
-
-
 class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
     """Creates sessions for a router, and ends them all if that router goes away without saying goodbye."""
 
     def __init__(
-        self, directory: Directory, publisher: Publisher, rule: CallbackRule, registry: SessionRegistry
+        self, directory: Directory, service: SessionService, rule: CallbackRule, registry: SessionRegistry
     ) -> None:
         self.directory = directory
-        self._publisher = publisher
+        self._service = service
         self._rule = rule
         self._registry = registry
 
@@ -181,7 +127,7 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
         sub = self.directory.subscriptions.get(userId) if BASE_CODE_RE.fullmatch(userId) else None
         if sub is None or not sub.enabled:
             raise Glacier2.CannotCreateSessionException(REFUSED)
-        session = SubscriberSessionI(userId, self._publisher, self._rule, self._registry)
+        session = SubscriberSessionI(userId, self._service, self._rule, self._registry)
         router = current.con.toString()
         first = not self._registry.knows_router(router)
         live = LiveSession(userId, session.session_id, sub.secret_hash, control, session, router)

@@ -78,4 +78,5 @@ def as_json(status: Status) -> dict[str, object]:
         "dead": status.dead,
         "retrying": status.retrying,
         "lastError": status.last_error,
+        "lastDeliveredEventId": status.last_event_id,
     }

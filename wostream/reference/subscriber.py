@@ -22,6 +22,7 @@ import Ice
 from wostream.ice.contract import (
     BatchRefused,
     BatchSubscriber,
+    BatchSubscriberPrx,
     PushRefused,
     Subscriber,
     SubscribeRefused,
@@ -32,6 +33,8 @@ from wostream.ice.contract import (
 # What glacier2router says when it cannot reach our verifier or session manager (a worker restarting), and our
 # login back-off: worth retrying, unlike our other refusals (wrong baseCode or secret), which end the client.
 TRANSIENT_PREFIXES = ("internal server error", "too many failed logins")
+# Dialling `tcp` on the router's `ssl` port: neither side speaks first, and only the connect timeout ends it.
+TLS_HINT = ": if its port is open, check the router endpoint says ssl, not tcp"
 
 
 @dataclass
@@ -133,9 +136,12 @@ def connect_once(communicator: Any, base_code: str, secret: str, servant: Any) -
     adapter = communicator.createObjectAdapterWithRouter("", router)
     # named after our own session: no other session can register (or refuse) this callback
     ident = Ice.Identity(session.ice_getIdentity().name, router.getCategoryForClient())
-    callback = SubscriberPrx.uncheckedCast(adapter.add(servant, ident))
+    callback = adapter.add(servant, ident)
     adapter.activate()
-    session.subscribe(callback)
+    if isinstance(servant, BatchSubscriber):  # batches are asked for, never guessed
+        session.subscribeBatches(BatchSubscriberPrx.uncheckedCast(callback))
+    else:
+        session.subscribe(SubscriberPrx.uncheckedCast(callback))
     return router, connection, adapter
 
 
@@ -167,7 +173,8 @@ def run(base_code: str, secret: str, config: str | None, props: dict[str, str], 
                 delay = min(delay * 2, 5.0)
                 continue
             except Ice.LocalException as exc:
-                _log(f"router unreachable ({type(exc).__name__}); retrying in {delay:.1f} s")
+                hint = TLS_HINT if isinstance(exc, Ice.ConnectTimeoutException) else ""
+                _log(f"router unreachable ({type(exc).__name__}{hint}); retrying in {delay:.1f} s")
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue

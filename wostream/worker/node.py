@@ -40,6 +40,7 @@ from wostream.worker.log_limits import limit_repeats
 from wostream.worker.route.pipeline import RoutePipeline
 from wostream.worker.route.push_topics import PushTopics
 from wostream.worker.route.ticket_table import TicketTable
+from wostream.worker.self_service import SelfService
 from wostream.worker.stats import Stats
 from wostream.worker.supervisor import Supervisor
 from wostream.worker.web.board import StatusBoard
@@ -61,7 +62,7 @@ class Node(Service):
         self.drift = Drift()
         self.lag = LoopLag()
         self.loops = Supervisor()
-        self.ice = IceService(settings.ice_config, self.directory, settings.max_sessions, settings.batches)
+        self.ice = IceService(settings, self.directory)
         self.feed = ConfigFeed(settings, self.directory, self.schedules, self.ice)
         self.board = StatusBoard(settings, self.directory, self.schedules)
         self.web = WebServer(settings, self)
@@ -87,7 +88,7 @@ class Node(Service):
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         callbacks = CallbackBook(settings, self.directory, producer)
-        self.ice.serve(callbacks)
+        self.ice.serve(callbacks, SelfService(settings, self.board))
         if settings.routes:
             self._start_routing(producer)
         if settings.delivers:

@@ -54,6 +54,7 @@ def subscribers(node: Observed) -> list[dict[str, Any]]:
                 "dead": status.dead if status else s.dead,
                 "retrying": status.retrying if status else s.retrying,
                 "lastError": s.last_error or (status.last_error if status else None),
+                "lastDeliveredEventId": status.last_event_id if status else None,
                 "lastErrorAt": _iso(s.last_error_at),
                 "delivered": s.delivered,
                 "failures": s.failures,
