@@ -69,7 +69,6 @@ class OffsetReader:
         tps = [TopicPartition(t, p) for t, ps in parts.items() for p in ps]
         if not tps:
             return {}
-        self._consumer.assign(tps)
         ends = await self._consumer.end_offsets(tps)
         begins = await self._consumer.beginning_offsets(tps)
         group = await self._admin.list_consumer_group_offsets(f"{self.settings.app_id}-deliver")
@@ -119,6 +118,8 @@ class OffsetReader:
                     self._seen[(tp, record.offset)] = (record.timestamp / 1000.0, event_id)
                 if records and records[-1].offset >= spans[tp][1]:
                     left.discard(tp)
+        # nothing stays assigned: the consumer would go on fetching every partition in the background
+        self._consumer.assign([])
 
 
 @dataclass

@@ -44,7 +44,7 @@ class RepeatLimit(logging.Filter):
             seen = _Window(now)
             if dropped:
                 record.msg = f"{record.getMessage()} ({dropped} more like it in the last {self.window:.0f} s)"
-                record.args = None
+                record.args = ()  # not None: mode's formatter turns None into (None,) and formats again
         self._kinds[kind] = seen
         while len(self._kinds) > MAX_KINDS:
             self._kinds.popitem(last=False)

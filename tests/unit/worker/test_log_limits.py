@@ -31,3 +31,18 @@ def test_other_kinds_and_loggers_are_counted_apart() -> None:
     assert not limit.filter(record("a %s", 2))
     assert limit.filter(record("b %s", 1))
     assert limit.filter(record("a %s", 1, name="wostream.worker"))
+
+
+def test_the_counted_line_goes_through_the_workers_formatter_whole() -> None:
+    """Faust's worker formats with mode's formatter, which re-reads a record's arguments."""
+    from mode.utils.logging import ExtensionFormatter
+
+    now = [0.0]
+    limit = RepeatLimit(per_window=1, window=10.0, clock=lambda: now[0])
+    limit.filter(record("login accepted for %r from %s", "GEN", "127.0.0.1"))
+    limit.filter(record("login accepted for %r from %s", "GEN", "127.0.0.1"))
+    now[0] = 10.0
+    counted = record("login accepted for %r from %s", "GEN", "10.0.0.1")
+    assert limit.filter(counted)
+    line = ExtensionFormatter(fmt="%(message)s").format(counted)
+    assert line == "login accepted for 'GEN' from 10.0.0.1 (1 more like it in the last 10 s)"
