@@ -96,12 +96,12 @@ def test_subscribe_takes_only_a_callback_through_the_router(shared: LocalStack) 
         session = client.login("SUBA", SECRETS["A_SECRET"])
         category = client.router.getCategoryForClient()
         direct = client.proxy(f"subscriber -e 1.1:tcp -h 127.0.0.1 -p {listener.port}")
-        many = ":".join(f"tcp -h 127.0.0.1 -p {1000 + n}" for n in range(2000))
+        many = ":".join(f"tcp -h 127.0.0.1 -p {1000 + n}" for n in range(300))  # 8 KiB < 16
         attempts = {
             "a direct proxy": direct,
             "a direct proxy in its own category": direct.ice_identity(Ice.Identity("subscriber", category)),
             "a oneway callback": client.callback(Recorder()).ice_oneway(),
-            "2 000 endpoints": client.proxy(f"subscriber:{many}").ice_identity(Ice.Identity("x", category)),
+            "300 endpoints": client.proxy(f"subscriber:{many}").ice_identity(Ice.Identity("x", category)),
         }
         for what, proxy in attempts.items():
             with pytest.raises((SubscribeRefused, Ice.Exception)):
@@ -117,6 +117,28 @@ def test_subscribe_takes_only_a_callback_through_the_router(shared: LocalStack) 
     finally:
         client.close()
         listener.close()
+
+
+def test_a_request_over_16_kib_is_dropped_by_the_router_before_it_reaches_the_worker(
+    shared: LocalStack,
+) -> None:
+    """Threat 12: a client's request sized for the router to buffer and the worker to parse (a 2 000-endpoint
+    proxy, 60 KiB); the router reads its size and closes the connection."""
+    client = Client(shared.certs.ca_file, shared.router_proxy())
+    try:
+        session = client.login("SUBA", SECRETS["A_SECRET"])
+        category = client.router.getCategoryForClient()
+        many = ":".join(f"tcp -h 127.0.0.1 -p {1000 + n}" for n in range(2000))
+        huge = client.proxy(f"subscriber:{many}").ice_identity(Ice.Identity("x", category))
+        with pytest.raises(Ice.ConnectionLostException):  # had it reached the worker: SubscribeRefused
+            session.subscribe(SubscriberPrx.uncheckedCast(huge))
+    finally:
+        client.close()
+    again = Client(shared.certs.ca_file, shared.router_proxy())
+    try:  # the same subscriber, sending what subscribers send, is served
+        again.login("SUBA", SECRETS["A_SECRET"]).subscribe(again.callback(Recorder()))
+    finally:
+        again.close()
 
 
 def test_a_client_that_learned_another_clients_category_can_neither_take_nor_block_its_callback(

@@ -61,6 +61,7 @@ class SessionRegistry:
     max_per_subscriber: int = 4
     _by_code: dict[str, dict[str, LiveSession]] = field(default_factory=dict)
     _by_router: dict[str, dict[str, LiveSession]] = field(default_factory=dict)
+    _watched: set[str] = field(default_factory=set)  # router connections with our close callback
     _lock: threading.Lock = field(default_factory=threading.Lock)  # servants run on Ice threads
 
     def add(self, live: LiveSession) -> bool:
@@ -88,13 +89,19 @@ class SessionRegistry:
                     self._by_router.pop(live.router, None)
             return live
 
-    def of_router(self, router: str) -> list[LiveSession]:
+    def first_from(self, router: str) -> bool:
+        """True once per router connection (until it closes): the one time to set its close callback."""
         with self._lock:
-            return list(self._by_router.get(router, {}).values())
+            if router in self._watched:
+                return False
+            self._watched.add(router)
+            return True
 
-    def knows_router(self, router: str) -> bool:
+    def router_closed(self, router: str) -> list[LiveSession]:
+        """The sessions a closed router connection leaves behind; it may be watched again if it comes back."""
         with self._lock:
-            return router in self._by_router
+            self._watched.discard(router)
+            return list(self._by_router.get(router, {}).values())
 
     def to_end(self, base_code: str, sub: Subscription | None) -> list[tuple[LiveSession, str]]:
         """The sessions of `base_code` that the subscription as it is now no longer allows, with why."""
@@ -129,13 +136,13 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
             raise Glacier2.CannotCreateSessionException(REFUSED)
         session = SubscriberSessionI(userId, self._service, self._rule, self._registry)
         router = current.con.toString()
-        first = not self._registry.knows_router(router)
+        first = self._registry.first_from(router)
         live = LiveSession(userId, session.session_id, sub.secret_hash, control, session, router)
         if not self._registry.add(live):
             limit = self._registry.max_per_subscriber
             log.warning("session for %r refused: %d sessions already", userId, limit)
             raise Glacier2.CannotCreateSessionException(f"this baseCode already has {limit} sessions")
-        if first:
+        if first:  # once per connection: replacing a close callback deadlocks Ice for Python (SECURITY.md)
             adapter = current.adapter
             current.con.setCloseCallback(lambda _con: self._router_gone(router, adapter))
         ident = Ice.Identity(session.session_id, CATEGORY)
@@ -145,7 +152,7 @@ class SessionManagerI(Glacier2.SessionManager):  # type: ignore[misc]
         return SubscriberSessionPrx.uncheckedCast(proxy)
 
     def _router_gone(self, router: str, adapter: Any) -> None:
-        sessions = self._registry.of_router(router)
+        sessions = self._registry.router_closed(router)
         if sessions:
             log.warning("a router's connection closed: ending its %d sessions here", len(sessions))
         for live in sessions:

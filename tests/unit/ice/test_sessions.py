@@ -35,11 +35,25 @@ def test_a_router_that_goes_away_takes_its_sessions_with_it() -> None:
     registry.add(live("A", "s1", router="r1"))
     registry.add(live("B", "s2", router="r1"))
     registry.add(live("A", "s3", router="r2"))
-    gone = {s.session_id for s in registry.of_router("r1")}
-    assert gone == {"s1", "s2"}
-    for s in registry.of_router("r1"):
+    left = registry.router_closed("r1")
+    assert {s.session_id for s in left} == {"s1", "s2"}
+    for s in left:
         registry.remove(s.base_code, s.session_id)
-    assert not registry.knows_router("r1") and registry.count() == 1
+    assert "r1" not in registry._by_router and registry.count() == 1
+
+
+def test_a_router_connection_gets_its_close_callback_once_whatever_its_sessions_do() -> None:
+    """Replacing a connection's close callback deadlocks Ice for Python (the old one is released under the
+    connection's lock, and releasing it needs the GIL a dispatch thread holds while waiting for that lock)."""
+    registry = SessionRegistry()
+    firsts = []
+    for n in range(3):  # a client logging in and out: the router's sessions here come and go
+        firsts.append(registry.first_from("r1"))
+        registry.add(live("A", f"s{n}", router="r1"))
+        registry.remove("A", f"s{n}")
+    assert firsts == [True, False, False]
+    registry.router_closed("r1")
+    assert registry.first_from("r1"), "a connection to the same address after a close is a new one"
 
 
 def test_a_session_ends_when_its_subscriber_changes_under_it() -> None:
