@@ -53,11 +53,16 @@ class Access:
         asyncio.run(self._make(name, password, role, settings))
         return settings
 
-    async def _make(self, name: str, password: str, role: str, settings: Settings) -> None:
+    def grant(self, name: str, role: str, settings: Settings) -> None:
+        """Give the existing principal `name` the ACLs of `role` for `settings`' names (on top of its own)."""
+        asyncio.run(self._make(name, None, role, settings))
+
+    async def _make(self, name: str, password: str | None, role: str, settings: Settings) -> None:
         admin = new_admin(self.as_admin(), request_timeout_ms=15_000)
         await admin.start()
         try:
-            await upsert_users(admin, {name: password})
+            if password is not None:
+                await upsert_users(admin, {name: password})
             await grant(admin, name, bindings(role, settings))
         finally:
             await admin.close()
