@@ -83,11 +83,16 @@ def test_status_tells_what_waits_and_the_last_event_delivered(subscribed: LocalS
         subscribed.cli("send", "-", input=as_lines([step_handled("6100001"), step_handled("6100002")]))
         poll(lambda: len(taker.calls) == 2, 30, "two events")
         last = taker.calls[-1][2]["eventId"]
-        status = poll(
-            lambda: (s := session.status()).lastDeliveredEventId == last and s,
-            30,
-            "the status to show the last event delivered",
-        )
+        seen: list[Any] = []
+
+        def delivered() -> Any:
+            seen[:] = [session.status()]
+            return seen[0].lastDeliveredEventId == last and seen[0]
+
+        try:
+            status = poll(delivered, 30, "the status to show the last event delivered")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {last} delivered, the status says {seen}") from None
         assert (status.state, status.backlog, status.oldestWaitingSeconds) == ("online", 0, -1)
         assert (status.deadLetters, status.retrying) == (0, 0)
     finally:
