@@ -80,7 +80,9 @@ def test_status_tells_what_waits_and_the_last_event_delivered(subscribed: LocalS
     try:
         session = client.login("SUBA", "s")
         session.subscribe(client.callback(taker))
-        subscribed.cli("send", "-", input=as_lines([step_handled("6100001"), step_handled("6100002")]))
+        # two steps of one ticket: one partition, delivered in order, so "the last delivered" is one event
+        steps = [step_handled("6100001", track="T1"), step_handled("6100001", track="T2")]
+        subscribed.cli("send", "-", input=as_lines(steps))
         poll(lambda: len(taker.calls) == 2, 30, "two events")
         last = taker.calls[-1][2]["eventId"]
         seen: list[Any] = []

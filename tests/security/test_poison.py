@@ -1,16 +1,18 @@
-"""No record stops routing or configuration: records too big to hand on, and garbage on the config topics.
-(Threats 2 and 3 of SECURITY.md.)"""
+"""No record stops routing or configuration: records too big to hand on, garbage on the config topics, and a
+callback forged on its topic. (Threats 2, 3 and 11 of SECURITY.md.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 
-from tests.security.attack import Client, Recorder
+from tests.security.attack import Client, Listener, Recorder
 from tests.security.conftest import SECRETS
 from workshop.local import LocalStack
-from workshop.workload import poll, read_topic, step_handled
+from workshop.workload import as_lines, poll, read_topic, step_handled
 from wostream.broker.clients import new_producer
+from wostream.records.state import callback_key, callback_value
 
 
 def produce(stack: LocalStack, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
@@ -78,3 +80,34 @@ def test_garbage_on_the_config_topics_is_reported_and_later_changes_still_apply(
     assert all(len(e) < 1200 for e in errors), "a hostile key does not make a huge message"
     assert shared.get_json("/health") == {"ready": True, "problems": []}
     assert max(len(line) for line in shared.log("w1").splitlines()) < 2000, "nor a huge log line"
+
+
+def test_a_callback_written_to_the_topic_by_someone_else_is_checked_before_any_push(
+    shared: LocalStack,
+) -> None:
+    """Threat 11: whoever may write the callbacks topic (a worker's principal, or anyone on a broker without
+    ACLs) could point a subscriber's events at any host; each worker checks a callback it reads back as
+    `subscribe` does, before any push."""
+    listener = Listener()
+    try:
+        forged = f"subscriber -e 1.1:tcp -h 127.0.0.1 -p {listener.port}"
+        record = (callback_key("SUBB", "forged"), callback_value(forged, time.time()))
+        produce(shared, shared.settings.callbacks_topic, [record])
+        poll(
+            lambda: any(
+                "the callback of SUBB cannot be ours" in e for e in shared.get_json("/errors")["config"]
+            ),
+            30,
+            "the forged callback refused, with the reason",
+        )
+        shared.cli("send", "-", input=as_lines([step_handled("7300001")]))
+        got = Recorder()
+        client = Client(shared.certs.ca_file, shared.router_proxy())
+        try:  # the event was SUBB's to have: its own subscriber, subscribing properly, gets it
+            client.login("SUBB", SECRETS["B_SECRET"]).subscribe(client.callback(got))
+            poll(lambda: any("7300001" in m for m in got.messages), 30, "SUBB's event at its own callback")
+        finally:
+            client.close()
+        assert listener.connections == [], "the worker connected where the forged record pointed"
+    finally:
+        listener.close()

@@ -102,6 +102,12 @@ def kafka_acls_commands(principal: str, found: list[Binding]) -> list[str]:
     return lines
 
 
+def markdown_table(found: list[Binding]) -> list[str]:
+    """The bindings as a Markdown table (docs/kafka-security.md is made of these)."""
+    rows = [f"| {b.resource} | `{b.name}` | {b.pattern} | {', '.join(b.operations)} |" for b in found]
+    return ["| resource | name | pattern | operations |", "| --- | --- | --- | --- |", *rows]
+
+
 def strimzi_user(principal: str, cluster: str, found: list[Binding]) -> dict[str, Any]:
     """A Strimzi `KafkaUser` with SCRAM-SHA-512 authentication and these ACLs."""
     acls = [

@@ -25,20 +25,21 @@ def kafka() -> None:
 @click.option(
     "--format",
     "form",
-    type=click.Choice(["kafka-acls", "strimzi"]),
+    type=click.Choice(["kafka-acls", "strimzi", "table"]),
     default="kafka-acls",
     show_default=True,
-    help="kafka-acls.sh command lines, or a Strimzi KafkaUser.",
+    help="kafka-acls.sh command lines, a Strimzi KafkaUser, or a Markdown table.",
 )
 @click.option("--cluster", default="kafka", show_default=True, help="The Strimzi Kafka cluster's name.")
 def acls(role: str, principal: str, form: str, cluster: str) -> None:
     """The ACLs of ROLE for this deployment's topic names (WOSTREAM_* settings): the set SECURITY.md
     documents and the tests grant."""
-    from wostream.broker.acls import bindings, kafka_acls_commands, strimzi_user
+    from wostream.broker.acls import bindings, kafka_acls_commands, markdown_table, strimzi_user
 
     found = bindings(role, Settings())
     if form == "strimzi":
         click.echo(yaml.safe_dump(strimzi_user(principal, cluster, found), sort_keys=False), nl=False)
     else:
-        for line in kafka_acls_commands(principal, found):
+        lines = markdown_table(found) if form == "table" else kafka_acls_commands(principal, found)
+        for line in lines:
             click.echo(line)

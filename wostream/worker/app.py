@@ -37,15 +37,20 @@ def _raw(event: Any, rekey: bool) -> Raw:
 
 
 class WostreamApp(faust.App):
-    """Creates our topics before Faust's consumer subscribes (Faust declares only its internal ones)."""
+    """Waits until the broker takes this worker, then creates our topics, before any of Faust's clients starts
+    (Faust declares only its internal topics, and exits with a traceback on a broker that refuses it)."""
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(settings.app_id, **options)
         self.wostream_settings = settings
+        self.wostream_node: Node | None = None
 
     async def on_first_start(self) -> None:
         await super().on_first_start()
         settings = self.wostream_settings
+        assert self.wostream_node is not None, "create_app() sets the node"
+        await self.wostream_node.admit()  # the web port up, then one line a try and /health until admitted
+        self.conf.broker_credentials = credentials(settings)  # a password file fixed meanwhile is read again
         await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
 
 
@@ -65,7 +70,7 @@ def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
     )
 
 
-def create_app(settings: Settings | None = None) -> faust.App:
+def create_app(settings: Settings | None = None) -> WostreamApp:
     settings = settings or Settings()
     pace_metadata_updates()  # Faust's clients too
     if not settings.routes:
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
         )
         tickets = TicketTable(table)
     node = Node(settings, tickets, loop=app.loop, beacon=app.beacon)
+    app.wostream_node = node
     app.add_dependency(node)
     app.web_server(node.web)  # the worker's own web port, in place of Faust's
 

@@ -72,15 +72,24 @@ class Node(Service):
         self.consuming = asyncio.Event()  # routing: Faust consumes (its tables recovered); set by the app
         self._producer: Producer | None = None
         self.refused: str | None = None  # why the broker does not take this worker, while it does not
+        self._admitted = False
 
-    async def on_start(self) -> None:
-        settings = self.settings
+    async def admit(self) -> None:
+        """The web port up (/health says "starting", or why the broker refuses us), then wait until the broker
+        takes this worker. The Faust app calls it before its own clients start; once is enough."""
+        if self._admitted:
+            return
         # aiokafka logs every partition assignment at INFO: with a thousand subscribers, huge lines
         logging.getLogger("aiokafka").setLevel(logging.WARNING)
         limit_repeats()  # a broker away, or a login flood: a few lines a second, not thousands
-        await self.web.maybe_start()  # /health says "starting" meanwhile
-        self.loops.spawn("event-loop lag probe", self.lag.run)
+        await self.web.maybe_start()
         await self._until_admitted()
+        self._admitted = True
+
+    async def on_start(self) -> None:
+        settings = self.settings
+        await self.admit()
+        self.loops.spawn("event-loop lag probe", self.lag.run)
         self._producer = producer = make_producer(settings)
         await producer.start()
         self.ice.prepare()

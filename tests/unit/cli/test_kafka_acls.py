@@ -41,3 +41,12 @@ def test_kafka_acls_lines_name_every_operation() -> None:
     assert lines == [
         "kafka-acls.sh --add --allow-principal User:work-order-system --operation Write --topic 'wo.events'"
     ]
+
+
+def test_the_tables_of_the_kafka_security_guide_are_what_the_cli_prints() -> None:
+    guide = (ROOT / "docs" / "kafka-security.md").read_text("utf-8")
+    for role in USERS:
+        marker = f"<!-- wostream kafka acls --role {role} --format table -->\n"
+        assert marker in guide, role
+        table = guide.split(marker, 1)[1].split("\n\n", 1)[0]
+        assert table + "\n" == printed(role, "table"), role
