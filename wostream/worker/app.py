@@ -50,7 +50,7 @@ class WostreamApp(faust.App):
         settings = self.wostream_settings
         assert self.wostream_node is not None, "create_app() sets the node"
         await self.wostream_node.admit()  # the web port up, then one line a try and /health until admitted
-        self.conf.broker_credentials = credentials(settings)  # a password file fixed meanwhile is read again
+        renew(self.conf.broker_credentials, settings)  # a password file fixed meanwhile is read again
         await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
 
 
@@ -68,6 +68,16 @@ def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
         ssl_context=context,
         mechanism=SASLMechanism(settings.kafka_sasl_mechanism),
     )
+
+
+def renew(current: Any, settings: Settings) -> None:
+    """Faust's credentials, in place, as they are now (Faust's clients read them when they start, after
+    admission; replacing the object would come too late for the ones Faust configured already)."""
+    if isinstance(current, faust.SASLCredentials):
+        current.password = settings.kafka_secret()
+        current.ssl_context = ssl_context(settings)
+    elif isinstance(current, faust.SSLCredentials):
+        current.context = ssl_context(settings)
 
 
 def create_app(settings: Settings | None = None) -> WostreamApp:
