@@ -77,7 +77,7 @@ def renew(current: Any, settings: Settings) -> None:
         current.password = settings.kafka_secret()
         current.ssl_context = ssl_context(settings)
     elif isinstance(current, faust.SSLCredentials):
-        current.context = ssl_context(settings)
+        current.context = ssl_context(settings) or current.context
 
 
 def create_app(settings: Settings | None = None) -> WostreamApp:
