@@ -49,7 +49,21 @@ class ContainerStack(LocalStack):
             *("-v", f"{self.workdir}:{self.workdir}"),
             *("-v", f"{self.certs.folder}:{self.certs.folder}:ro"),
             *("-v", f"{config}:{config}:ro"),
+            *(item for path in self._kafka_files() for item in ("-v", f"{path}:{path}:ro")),
         ]
+
+    def _kafka_files(self) -> list[Path]:
+        """The broker's CA and the stack's principals' password files, at the same paths inside, readable by
+        the images' user (uid 10001): a test broker's, made for this stack."""
+        if self.access is None:
+            return []
+        files = {self.access.ca_file}
+        for settings in (self.settings, self.operator):
+            if settings.kafka_password_file is not None:
+                files.add(settings.kafka_password_file)
+        for path in files:
+            path.chmod(0o644)
+        return sorted(files)
 
     def router_command(self, name: str) -> list[str] | None:
         return [

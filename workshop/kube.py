@@ -7,12 +7,17 @@ The same YAML, with what a single machine without a cluster needs changed, each 
   Deployment (podman 4.3 plays Pods, Deployments and ConfigMaps; it ignores Services, PodDisruptionBudgets,
   NetworkPolicies, Namespaces and Jobs, and turns probes into healthchecks that need systemd: probes go);
 - the workloads' names end with the stack's id (pods are named after them, and names are the machine's);
-- the certificates Secret as a hostPath to the stack's local CA, and the images as built by scripts/image.sh.
+- the route and deliver pods each on ports of their own (`WOSTREAM_WEB_PORT`, `ICE_PORT`), the router's
+  verifier and session manager on the deliver pod's (the Service wostream-ice selects deliver pods);
+- the Secrets as hostPaths: the certificates as the stack's local CA, the Kafka principal's as a folder
+  holding its password and the broker's CA (readable by the images' user), the principal being the stack's;
+- the images as built by scripts/image.sh.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,10 @@ def _properties(text: str, changes: dict[str, str]) -> str:
     return "\n".join([*lines, *(f"{k}={v}" for k, v in changes.items())]) + "\n"
 
 
-def _config(doc: dict[str, Any], stack: LocalStack, web_port: int) -> None:
+ROLES = ("deliver", "route")  # the deliver pod takes adapter_ports[0], where the router's verifier is
+
+
+def _config(doc: dict[str, Any], stack: LocalStack) -> None:
     data = doc["data"]
     adapter = f"ssl -h 127.0.0.1 -p {stack.adapter_ports[0]}"
     server = f"ssl -h 127.0.0.1 -p {stack.router_ports[0].server}"
@@ -38,8 +46,8 @@ def _config(doc: dict[str, Any], stack: LocalStack, web_port: int) -> None:
         data["worker.properties"] = _properties(
             data["worker.properties"],
             {
-                "Wostream.Endpoints": adapter,
-                "Wostream.PublishedEndpoints": adapter,
+                "Wostream.Endpoints": "ssl -h 127.0.0.1 -p ${ICE_PORT}",
+                "Wostream.PublishedEndpoints": "ssl -h 127.0.0.1 -p ${ICE_PORT}",
                 "Wostream.RouterServerEndpoints": server,
             },
         )
@@ -54,17 +62,48 @@ def _config(doc: dict[str, Any], stack: LocalStack, web_port: int) -> None:
             },
         )
     else:
+        inside = ("ice_config", "datadir", "kafka_password_file", "kafka_ca_file")  # paths in the container
         ours = stack.settings.model_dump(mode="json")
         for key in [k for k in data if k.removeprefix("WOSTREAM_").lower() in ours]:
             name = key.removeprefix("WOSTREAM_").lower()
-            if name not in ("ice_config", "datadir"):  # paths inside the container stay
+            if name not in inside:
                 data[key] = str(ours[name])
+        kept = {k: data[k] for k in data if k.removeprefix("WOSTREAM_").lower() in inside}
         data.update(settings_env(stack.settings))
-        data.update({"WOSTREAM_WEB_HOST": "127.0.0.1", "WOSTREAM_WEB_PORT": str(web_port)})
+        data.update(kept)
+        data.pop("WOSTREAM_KAFKA_USERNAME", None)  # each pod names its principal
+        data["WOSTREAM_WEB_HOST"] = "127.0.0.1"
 
 
-def _workload(doc: dict[str, Any], stack: LocalStack) -> dict[str, Any]:
+def kafka_secret(stack: LocalStack) -> Path:
+    """The worker principal's Secret as a folder: its password and the broker's CA, as k8s/ mounts them."""
+    folder = stack.workdir / "kafka-secret"
+    folder.mkdir(exist_ok=True)
+    settings = stack.settings
+    assert settings.kafka_ca_file is not None, "the stack's broker is secured"
+    shutil.copy(settings.kafka_ca_file, folder / "ca.crt")
+    (folder / "password").write_text(settings.kafka_secret() or "", encoding="utf-8")
+    for path in (folder / "ca.crt", folder / "password"):
+        path.chmod(0o644)  # the images' user reads it (a test broker's password, in the test's folder)
+    folder.chmod(0o755)
+    return folder
+
+
+def _env(env: list[dict[str, Any]], stack: LocalStack, role: str | None, web: dict[str, int]) -> list[Any]:
+    changed = {"POD_IP": "127.0.0.1", "WOSTREAM_KAFKA_USERNAME": str(stack.settings.kafka_username)}
+    out = [{"name": e["name"], "value": changed[e["name"]]} if e["name"] in changed else e for e in env]
+    if role in ROLES:  # podman knows no status.podIP; each role its own ports on the host's network
+        ice = stack.adapter_ports[ROLES.index(role)]
+        out += [
+            {"name": "WOSTREAM_WEB_PORT", "value": str(web[role])},
+            {"name": "ICE_PORT", "value": str(ice)},
+        ]
+    return out
+
+
+def _workload(doc: dict[str, Any], stack: LocalStack, web: dict[str, int]) -> dict[str, Any]:
     doc = copy.deepcopy(doc)
+    role = doc["metadata"].get("labels", {}).get("app.kubernetes.io/component")
     if doc["kind"] == "StatefulSet":
         doc["kind"] = "Deployment"
         for key in ("serviceName", "podManagementPolicy"):
@@ -76,41 +115,38 @@ def _workload(doc: dict[str, Any], stack: LocalStack) -> dict[str, Any]:
     pod.pop("affinity", None)
     for container in pod["containers"]:
         container["image"] = WORKER_IMAGE if "glacier2" not in container["image"] else ROUTER_IMAGE
-        for key in ("ports", "readinessProbe", "livenessProbe"):
+        for key in ("ports", "startupProbe", "readinessProbe", "livenessProbe"):
             container.pop(key, None)
         container["args"] = [a for a in container.get("args", []) if "PublishedEndpoints" not in a]
-        for env in container.get("env", []):
-            if env["name"] == "POD_IP":  # podman knows no status.podIP
-                env.pop("valueFrom")
-                env["value"] = "127.0.0.1"
+        container["env"] = _env(container.get("env", []), stack, role, web)
     for volume in pod["volumes"]:
         if "secret" in volume:
+            kafka = volume["secret"]["secretName"].startswith("wostream-kafka")
+            folder = kafka_secret(stack) if kafka else stack.certs.folder
             del volume["secret"]
-            volume["hostPath"] = {"path": str(stack.certs.folder), "type": "Directory"}
+            volume["hostPath"] = {"path": str(folder), "type": "Directory"}
     return doc
 
 
-def local_manifests(stack: LocalStack, k8s: Path, web_port: int) -> list[dict[str, Any]]:
-    """The documents of k8s/ that podman plays, changed as the module says."""
+def local_manifests(stack: LocalStack, k8s: Path, web: dict[str, int]) -> list[dict[str, Any]]:
+    """The documents of k8s/ that podman plays, changed as the module says; `web`: each role's web port."""
     docs = []
     for name in ("config.yaml", "worker.yaml", "router.yaml"):
         for doc in yaml.safe_load_all((k8s / name).read_text(encoding="utf-8")):
             if doc is None or doc["kind"] not in PLAYED:
                 continue
             if doc["kind"] == "ConfigMap":
-                _config(doc, stack, web_port)
+                _config(doc, stack)
                 docs.append(doc)
             else:
-                docs.append(_workload(doc, stack))
+                docs.append(_workload(doc, stack, web))
     return docs
 
 
-def write(stack: LocalStack, k8s: Path, web_port: int) -> Path:
+def write(stack: LocalStack, k8s: Path, web: dict[str, int]) -> Path:
     """The played YAML, in the stack's folder (read it to see every change)."""
     path = stack.workdir / "kube-play.yaml"
-    path.write_text(
-        yaml.safe_dump_all(local_manifests(stack, k8s, web_port), sort_keys=False), encoding="utf-8"
-    )
+    path.write_text(yaml.safe_dump_all(local_manifests(stack, k8s, web), sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -1,6 +1,6 @@
 """The manifests of k8s/ played by podman (workshop/kube.py says what a machine without a cluster
-changes): the router and worker they start answer, and a subscriber logs in through that router and gets its
-events."""
+changes): the router and the route and deliver workers they start answer, and a subscriber logs in through
+that router and gets its events."""
 
 from __future__ import annotations
 
@@ -28,17 +28,21 @@ def _health(url: str) -> int:
 
 def test_podman_plays_the_manifests_and_a_subscriber_gets_its_events(containers: ContainerStack) -> None:
     stack = containers
-    web = free_port()
+    web = {role: free_port() for role in kube.ROLES}
     played = kube.write(stack, K8S, web)
     try:
         kube.play(played)
         pods = podman("pod", "ps", "--format", "{{.Name}} {{.Status}}").stdout
         print(f"\nKUBE pods:\n{pods}")
-        assert "wostream-worker" in pods and "wostream-router" in pods
+        assert all(f"wostream-{name}" in pods for name in ("route", "deliver", "router")), pods
         try:
-            poll(lambda: _health(f"http://127.0.0.1:{web}/health") == 200, 120, "the played worker's /health")
+            poll(
+                lambda: all(_health(f"http://127.0.0.1:{p}/health") == 200 for p in web.values()),
+                120,
+                "health",
+            )
         except AssertionError as e:
-            raise AssertionError(f"{e}\n{kube.logs(stack)}") from None
+            raise AssertionError(f"{e} of the route and deliver pods\n{kube.logs(stack)}") from None
         demo = DEMO
         for name in ("subscriptions.yaml", "idmaps.csv"):
             shutil.copy(demo / name, stack.workdir / name)
@@ -55,4 +59,5 @@ def test_podman_plays_the_manifests_and_a_subscriber_gets_its_events(containers:
         assert sorted(m["changeId"] for m in got) == ["1", "1", "2", "3", "5"]
     finally:
         kube.down(played)
-    assert "wostream-worker" not in podman("pod", "ps", "--format", "{{.Name}}").stdout
+    left = podman("pod", "ps", "--format", "{{.Name}}").stdout
+    assert stack.uid not in left, f"pods left after kube down: {left}"

@@ -120,11 +120,9 @@ def test_a_worker_without_its_acls_says_so_and_starts_once_they_are_granted(
     stack = LocalStack(bare, tmp_path, access=kafka_access)
     try:
         stack.start_worker()
-        poll(lambda: health(stack)[0] == 503, 60, "/health answering 503")
-        problems = health(stack)[1].get("problems", [])
-        assert len(problems) == 1 and problems[0].startswith("Kafka did not serve wostream's topics:"), (
-            problems
-        )
+        problems = problems_once_refused(stack)
+        assert len(problems) == 1, problems
+        assert problems[0].startswith("Kafka did not serve wostream's topics:"), problems
         assert "TopicAuthorizationFailed" in problems[0], problems
         kafka_access.grant(bare.kafka_username or "", "worker", names)
         stack.wait_ready(timeout=60)
