@@ -5,6 +5,15 @@ Nothing else imports it; tests and tools build their own with `wostream.worker.a
 
 from __future__ import annotations
 
+from pydantic_settings import SettingsError
+
+from wostream.config.settings import settings_problems
 from wostream.worker.app import create_app
 
-app = create_app()
+try:
+    app = create_app()
+except (ValueError, SettingsError) as exc:  # wrong settings: the lines that say which, not a traceback
+    problems = settings_problems(exc)
+    if problems is None:
+        raise
+    raise SystemExit("\n".join(f"wostream: settings: {line}" for line in problems)) from None

@@ -7,7 +7,6 @@ partitions, replication and cleanup policy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from wostream.broker.clients import new_admin, new_consumer, new_producer
 from wostream.broker.producer import Producer
@@ -114,13 +113,22 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> set[s
             )
             for s in todo
         ]
-        with contextlib.suppress(TopicAlreadyExistsError):  # another worker or the CLI won the race
-            await admin.create_topics(new)
+        refused(await admin.create_topics(new))
         await _wait_visible(admin, [s.name for s in todo])
         await _wait_writable(settings, [TopicPartition(s.name, p) for s in todo for p in range(s.partitions)])
         return existing | {s.name for s in todo}
     finally:
         await admin.close()
+
+
+def refused(response: Any) -> None:
+    """Raise the first per-topic error of a CreateTopics response (aiokafka returns them without raising): a
+    principal without `Create` learns it at once, not after waiting for topics that never come. A topic made
+    meanwhile by another worker or the CLI is no error."""
+    for topic, code, *rest in response.topic_errors:
+        if code not in (0, TopicAlreadyExistsError.errno):
+            why = rest[0] if rest and rest[0] else "no message"
+            raise for_code(code)(f"creating topic {topic}: {why}")
 
 
 async def _wait_visible(admin: AIOKafkaAdminClient, names: list[str], limit: float = 60.0) -> None:

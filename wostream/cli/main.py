@@ -15,6 +15,9 @@ from typing import NoReturn
 
 import click
 from dotenv import dotenv_values
+from pydantic_settings import SettingsError
+
+from wostream.config.settings import settings_problems
 
 DEFAULT_ENV_FILE = ".wostream/wostream.env"
 EXIT_USAGE = 2  # bad input: nothing was done
@@ -42,6 +45,11 @@ class CommandGroup(click.Group):
             )
         except (OSError, TimeoutError) as exc:
             fail([f"{type(exc).__name__}: {exc}"], EXIT_FAILED)
+        except (ValueError, SettingsError) as exc:  # pydantic's ValidationError is a ValueError
+            problems = settings_problems(exc)
+            if problems is None:
+                raise
+            fail([f"settings: {line}" for line in problems], EXIT_USAGE)
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})

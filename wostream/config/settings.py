@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import re
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 ETC = Path(str(files("wostream") / "etc"))  # Ice property files installed with the package
+
+
+def names(v: Any) -> Any:
+    """`a,b` or `["a", "b"]`: a list in an environment variable is written both ways."""
+    if isinstance(v, str):
+        text = v.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [name.strip() for name in text.split(",") if name.strip()]
+    return v
 
 
 class Settings(BaseSettings):
@@ -62,9 +74,9 @@ class Settings(BaseSettings):
     )
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    web_allowed_hosts: list[str] = Field(
+    web_allowed_hosts: Annotated[list[str], NoDecode, BeforeValidator(names)] = Field(
         ["localhost"],
-        description="Host names the web port answers besides IP literals (JSON list, e.g. a Service's name)",
+        description="Host names the web port answers besides IP literals (comma-separated, or a JSON list)",
     )
     datadir: Path = Path(".wostream/worker")
 
@@ -161,3 +173,19 @@ class Settings(BaseSettings):
         if topic.startswith(self.push_prefix):
             return topic[len(self.push_prefix) :]
         return None
+
+
+def settings_problems(exc: Exception) -> list[str] | None:
+    """One line per wrong setting, named as the operator sets it (`WOSTREAM_WEB_PORT: ...`), for a
+    `ValidationError` or `SettingsError` of `Settings()`; None for any other exception."""
+    if isinstance(exc, ValidationError):
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            where = f"WOSTREAM_{field.upper()}: " if field else ""
+            lines.append(f"{where}{error['msg'].removeprefix('Value error, ')}")
+        return lines
+    if isinstance(exc, SettingsError):
+        named = re.search(r'field "(\w+)"', str(exc))
+        return [f"WOSTREAM_{named.group(1).upper()}: cannot be read" if named else str(exc)]
+    return None

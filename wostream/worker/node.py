@@ -118,7 +118,8 @@ class Node(Service):
                     self.refused = None
                     return
                 except (KafkaError, TimeoutError) as exc:
-                    why = f"Kafka did not serve wostream's topics: {type(exc).__name__}: {exc}"
+                    said = str(exc) or "no answer in time"
+                    why = f"Kafka did not serve wostream's topics: {type(exc).__name__}: {said}"
             self.refused = why
             log.error("%s; trying again in %.0f s", why, ADMISSION_RETRY)
             await asyncio.sleep(ADMISSION_RETRY)
