@@ -25,14 +25,17 @@ from wostream.config.settings import ETC
 def worker(loglevel: str, role: str) -> None:
     """Run one worker of the given role (Ice sessions and the web port in every role). Settings from
     WOSTREAM_* variables."""
+    from wostream.config.settings import Settings
+
     os.environ["WOSTREAM_ROLE"] = role
+    settings = Settings()
     if role == "deliver":
-        from wostream.config.settings import Settings
         from wostream.worker.node import serve
 
-        serve(Settings(), loglevel)
+        serve(settings, loglevel)
         return
-    os.execv(sys.executable, [sys.executable, "-m", "faust", "-A", "wostream.app", "worker", "-l", loglevel])
+    faust = [sys.executable, "-m", "faust", "-L", settings.event_loop, "-A", "wostream.app"]
+    os.execv(sys.executable, [*faust, "worker", "-l", loglevel])
 
 
 @main.command()

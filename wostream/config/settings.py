@@ -8,10 +8,19 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 ETC = Path(str(files("wostream") / "etc"))  # Ice property files installed with the package
+
+
+def topic_prefix(v: str) -> str:
+    if not v or any(c.isspace() for c in v):
+        raise ValueError("must be a non-empty topic prefix without spaces")
+    return v
+
+
+TopicPrefix = Annotated[str, AfterValidator(topic_prefix)]
 
 
 def names(v: Any) -> Any:
@@ -33,6 +42,9 @@ class Settings(BaseSettings):
     role: Literal["all", "route", "deliver"] = Field(
         "all",
         description="route: raw events to push topics (Faust); deliver: push topics to callbacks; all: both",
+    )
+    event_loop: Literal["aio", "uvloop"] = Field(
+        "aio", description="the worker's asyncio loop: Python's own, or uvloop (BENCHMARKS.md measures both)"
     )
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
     # How every Kafka client (Faust's and ours) talks to the cluster: as it asks (docs/kafka-security.md).
@@ -56,8 +68,8 @@ class Settings(BaseSettings):
     quarantine_topic: str = "wo.events.quarantine"
     rekey_topic: str = Field("wo.events.by-ticket", description="raw events re-keyed by their ticket")
     latest_topic: str = Field("wo.tickets.latest", description="the latest event of each kind of each ticket")
-    push_prefix: str = "wo.push."
-    dead_prefix: str = "wo.dead."
+    push_prefix: TopicPrefix = "wo.push."
+    dead_prefix: TopicPrefix = "wo.dead."
     subscriptions_topic: str = "wostream.config.subscriptions"
     idmaps_topic: str = "wostream.config.idmaps"
     callbacks_topic: str = "wostream.callbacks"
@@ -111,28 +123,11 @@ class Settings(BaseSettings):
         120.0, gt=0, description="/health turns 503 when a raw event waits this long to be handed on"
     )
 
-    @field_validator("push_prefix", "dead_prefix")
-    @classmethod
-    def _dotted(cls, v: str) -> str:
-        if not v or any(c.isspace() for c in v):
-            raise ValueError("must be a non-empty topic prefix without spaces")
-        return v
-
     @model_validator(mode="after")
     def _kafka_security(self) -> Settings:
-        sasl = self.kafka_security_protocol.startswith("SASL_")
-        if sasl and not (self.kafka_username and (self.kafka_password or self.kafka_password_file)):
-            raise ValueError(
-                f"kafka_security_protocol {self.kafka_security_protocol} needs kafka_username and "
-                "kafka_password (or kafka_password_file)"
-            )
-        if (self.kafka_cert_file is None) != (self.kafka_key_file is None):
-            raise ValueError("kafka_cert_file and kafka_key_file go together (mutual TLS)")
-        tls = self.kafka_security_protocol in ("SSL", "SASL_SSL")
-        if not tls and (self.kafka_ca_file or self.kafka_cert_file):
-            raise ValueError(
-                f"TLS files are set but kafka_security_protocol is {self.kafka_security_protocol}"
-            )
+        problem = kafka_security_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
     def kafka_secret(self) -> str | None:
@@ -173,6 +168,22 @@ class Settings(BaseSettings):
         if topic.startswith(self.push_prefix):
             return topic[len(self.push_prefix) :]
         return None
+
+
+def kafka_security_problem(s: Settings) -> str | None:
+    """Why the Kafka security settings do not fit together, or None."""
+    protocol = s.kafka_security_protocol
+    password = s.kafka_password or s.kafka_password_file
+    if protocol.startswith("SASL_") and not (s.kafka_username and password):
+        return (
+            f"kafka_security_protocol {protocol} needs kafka_username and kafka_password "
+            "(or kafka_password_file)"
+        )
+    if (s.kafka_cert_file is None) != (s.kafka_key_file is None):
+        return "kafka_cert_file and kafka_key_file go together (mutual TLS)"
+    if protocol not in ("SSL", "SASL_SSL") and (s.kafka_ca_file or s.kafka_cert_file):
+        return f"TLS files are set but kafka_security_protocol is {protocol}"
+    return None
 
 
 def settings_problems(exc: Exception) -> list[str] | None:

@@ -184,6 +184,8 @@ class Node(Service):
 
 def serve(settings: Settings, loglevel: str) -> None:
     """Run a worker without Faust (the deliver role) until SIGTERM or Ctrl-C: a bounded drain, then exit."""
+    import mode.loop
     from mode import Worker
 
+    mode.loop.use(settings.event_loop)  # before any loop is made
     Worker(Node(settings), loglevel=loglevel).execute_from_commandline()
