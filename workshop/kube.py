@@ -67,7 +67,8 @@ def _config(doc: dict[str, Any], stack: LocalStack) -> None:
         for key in [k for k in data if k.removeprefix("WOSTREAM_").lower() in ours]:
             name = key.removeprefix("WOSTREAM_").lower()
             if name not in inside:
-                data[key] = str(ours[name])
+                value = ours[name]
+                data[key] = ",".join(value) if isinstance(value, list) else str(value)
         kept = {k: data[k] for k in data if k.removeprefix("WOSTREAM_").lower() in inside}
         data.update(settings_env(stack.settings))
         data.update(kept)
