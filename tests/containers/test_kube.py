@@ -30,6 +30,7 @@ def test_podman_plays_the_manifests_and_a_subscriber_gets_its_events(containers:
     stack = containers
     web = {role: free_port() for role in kube.ROLES}
     played = kube.write(stack, K8S, web)
+    stack.ensure_topics()  # what k8s/topics.yaml's Job does as the operator (podman plays no Job)
     try:
         kube.play(played)
         pods = podman("pod", "ps", "--format", "{{.Name}} {{.Status}}").stdout

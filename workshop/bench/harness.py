@@ -128,13 +128,20 @@ class Sink:
     """A counting subscriber process (`dev/bench/sink.py`) for `codes`, expecting `expect` messages."""
 
     def __init__(
-        self, stack: LocalStack, codes: list[str], secret: str, expect: int, batch: bool = False
+        self,
+        stack: LocalStack,
+        codes: list[str],
+        secret: str,
+        expect: int,
+        batch: bool = False,
+        router: int | None = None,
+        mark: int = 0,
     ) -> None:
         self.out = stack.workdir / f"sink-{uuid.uuid4().hex[:6]}.out"
         command = [
-            sys.executable, "-m", "workshop.bench.sink", "--router", stack.router_proxy(None),
+            sys.executable, "-m", "workshop.bench.sink", "--router", stack.router_proxy(router),
             "--ca", str(stack.certs.ca_file), "--secret-env", "SINK_SECRET", "--expect", str(expect),
-            *(["--batch"] if batch else []), *codes,
+            "--mark", str(mark), *(["--batch"] if batch else []), *codes,
         ]  # fmt: skip
         with open(self.out, "wb") as out:
             self.proc = subprocess.Popen(
@@ -148,6 +155,11 @@ class Sink:
     def wait_subscribed(self, timeout: float = 60) -> None:
         want = {f"subscribed {c}" for c in self.codes}
         poll(lambda: want <= set(self.lines()) or self._dead(), timeout, "the sink's sessions")
+
+    def marked(self) -> float | None:
+        """When the `mark`-th message arrived (`time.time()`), once it has."""
+        found = [line.split()[2] for line in self.lines() if line.startswith("mark ")]
+        return float(found[0]) if found else None
 
     def result(self, timeout: float) -> dict[str, Any]:
         poll(

@@ -1,10 +1,12 @@
 """A subscriber process that only counts: the benchmarks' receiving end, so the client is not what is timed.
 
-    python -m workshop.bench.sink --router PROXY --ca CA --secret-env VAR [--batch] --expect N CODE...
+    python -m workshop.bench.sink --router PROXY --ca CA --secret-env VAR [--batch] [--mark M] \
+        --expect N CODE...
 
 Logs in once per baseCode (one communicator each, as separate systems would), prints `subscribed CODE` for
 each, then counts every message; with the producer's send time in the body (`sentAt`), keeps each message's
-latency. Once `--expect` messages have arrived in all it prints one JSON line of figures and exits.
+latency. With `--mark M`, prints `mark M <time>` when the M-th message arrives (a phase of a benchmark ends).
+Once `--expect` messages have arrived in all it prints one JSON line of figures and exits.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ SENT_AT = re.compile(r'sentAt\\*":\\*"([0-9.]+)')
 
 
 class Counter:
-    def __init__(self, expect: int) -> None:
+    def __init__(self, expect: int, mark: int = 0) -> None:
         self.expect = expect
+        self.mark = mark
         self.lock = threading.Lock()
         self.count = 0
         self.first = 0.0
@@ -48,6 +51,8 @@ class Counter:
                 found = SENT_AT.search(message)
                 if found:
                     self.latencies.append(now - float(found.group(1)))
+            if self.mark and self.count - len(messages) < self.mark <= self.count:
+                print(f"mark {self.mark} {now:.6f}", flush=True)
             if self.count >= self.expect:
                 self.done.set()
 
@@ -78,9 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-env", required=True)
     parser.add_argument("--batch", action="store_true")
     parser.add_argument("--expect", type=int, required=True)
+    parser.add_argument("--mark", type=int, default=0)
     parser.add_argument("codes", nargs="+")
     args = parser.parse_args(argv)
-    counter = Counter(args.expect)
+    counter = Counter(args.expect, args.mark)
     props = [
         f"--Ice.Config={ETC / 'subscriber.properties'}",
         f"--IceSSL.CAs={args.ca}",

@@ -1,4 +1,4 @@
-"""`wostream-dev bench all`: P1–P4 in one run, on one broker of its own, each beside its same-run baseline.
+"""`wostream-dev bench all`: P1–P5 in one run, on one broker of its own, each beside its same-run baseline.
 
 Every benchmark starts fresh stacks (own topics and groups) on the suite's broker; the report is printed as
 it goes, then saved (`report.json`) with the plots (`plots.py`) in the output folder. `smoke` sizes make
@@ -16,7 +16,7 @@ from workshop.access import Access
 from workshop.bench.figures import Report
 from workshop.bench.harness import own_kafka
 
-BENCHMARKS = ("P1", "P2", "P3", "P4")
+BENCHMARKS = ("P1", "P2", "P3", "P4", "P5")
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Sizes:
     crash_rate: float = 500.0
     crash_seconds: float = 45.0
     repeats: int = 3
+    subscribers: int = 1000
 
 
-SMOKE = Sizes(600, 400, 3.0, (100.0,), 100.0, 9.0, 1)
+SMOKE = Sizes(600, 400, 3.0, (100.0,), 100.0, 9.0, 1, 20)
 
 
 def run_all(
@@ -47,6 +48,7 @@ def run_all(
     from workshop.bench.delivery import bench_p2
     from workshop.bench.latency import bench_p3
     from workshop.bench.plots import plot
+    from workshop.bench.sessions import bench_p5
     from workshop.bench.throughput import bench_p1
 
     out.mkdir(parents=True, exist_ok=True)
@@ -67,6 +69,8 @@ def run_all(
             report.comparisons += bench_p4(
                 broker, work, sizes.crash_rate, sizes.crash_seconds, sizes.repeats, say
             )
+        if "P5" in only:
+            report.comparisons += bench_p5(broker, work, sizes.subscribers, sizes.repeats, say)
     report.save(out / "report.json")
     plot(report, out)
     return report

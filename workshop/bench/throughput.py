@@ -76,7 +76,7 @@ def worker_run(
     access: Access, workdir: Path, records: list[Keyed], subs: list[Subscription], memory: bool
 ) -> float:
     """Events per second through one worker, from ready to the last copy on the broker."""
-    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1, ticket_memory=memory)
+    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1, ticket_memory=memory, role="route")
     try:
         publish(stack, subs)
         preload(stack.kafka, stack.settings.raw_topic, records)
