@@ -73,6 +73,7 @@ def _config(doc: dict[str, Any], stack: LocalStack) -> None:
         data.update(settings_env(stack.settings))
         data.update(kept)
         data.pop("WOSTREAM_KAFKA_USERNAME", None)  # each pod names its principal
+        data.pop("WOSTREAM_WEB_PORT", None)  # and has a port of its own (podman lets envFrom win over env)
         data["WOSTREAM_WEB_HOST"] = "127.0.0.1"
 
 

@@ -80,7 +80,7 @@ def subscription(
 
 
 def publish(stack: LocalStack, subs: list[Subscription]) -> None:
-    asyncio.run(publish_subscriptions(stack.settings, subs))
+    asyncio.run(publish_subscriptions(stack.operator, subs))  # as the operator: workers may not write them
 
 
 def preload(kafka: Settings, topic: str, records: list[Keyed]) -> None:
