@@ -24,6 +24,7 @@ def test_every_benchmark_runs_at_smoke_size_and_reports_both_sides(
     assert keys == [
         "P1",
         "P1-off",
+        "P1-uvloop",
         "P1-1000",
         "P1-1000-rate",
         "P2",

@@ -73,10 +73,23 @@ def expected_copies(records: list[Keyed], subs: list[Subscription], memory: bool
 
 
 def worker_run(
-    access: Access, workdir: Path, records: list[Keyed], subs: list[Subscription], memory: bool
+    access: Access,
+    workdir: Path,
+    records: list[Keyed],
+    subs: list[Subscription],
+    memory: bool,
+    event_loop: str = "aio",
 ) -> float:
-    """Events per second through one worker, from ready to the last copy on the broker."""
-    stack = fresh_stack(access, workdir, partitions=8, push_partitions=1, ticket_memory=memory, role="route")
+    """Events per second through one worker of the route role, from ready to the last copy on the broker."""
+    stack = fresh_stack(
+        access,
+        workdir,
+        partitions=8,
+        push_partitions=1,
+        ticket_memory=memory,
+        role="route",
+        event_loop=event_loop,
+    )
     try:
         publish(stack, subs)
         preload(stack.kafka, stack.settings.raw_topic, records)
@@ -131,10 +144,11 @@ def bench_p1(
     """P1's comparisons: memory on (the default) against the baseline; memory off; 1 000 subscriptions."""
     records = corpus(events)
     ten, thousand = subscriptions(10), subscriptions(1000)
-    runs: dict[str, list[float]] = {"on": [], "off": [], "1000": [], "base": []}
+    runs: dict[str, list[float]] = {"on": [], "off": [], "1000": [], "base": [], "uvloop": []}
     cases: list[tuple[str, Callable[[], float]]] = [
         ("base", lambda: baseline_run(access, workdir, records)),
         ("on", lambda: worker_run(access, workdir, records, ten, True)),
+        ("uvloop", lambda: worker_run(access, workdir, records, ten, True, "uvloop")),
         ("off", lambda: worker_run(access, workdir, records, ten, False)),
         ("1000", lambda: worker_run(access, workdir, records, thousand, True)),
     ]
@@ -149,6 +163,7 @@ def bench_p1(
     many = Side("wostream worker, 1 000 subscriptions", tuple(runs["1000"]), unit)
     cost = Side("cost per event with 1 000", tuple(1e6 / v for v in runs["1000"]), "µs/event")
     few = Side("cost per event with 10", tuple(1e6 / v for v in runs["on"]), "µs/event")
+    uvloop = Side("wostream worker, ticket memory on, uvloop", tuple(runs["uvloop"]), unit)
     return [
         Comparison(
             "P1",
@@ -158,6 +173,7 @@ def bench_p1(
             0.5,
         ),
         Comparison("P1-off", "the same with ticket memory off", off, base, 0.5),
+        Comparison("P1-uvloop", "uvloop against asyncio's loop (same binary; kept if ≥ 1)", uvloop, on, 1.0),
         Comparison(
             "P1-1000", "cost with 1 000 subscriptions against 10 (memory on)", cost, few, 1.2, at_least=False
         ),
