@@ -41,6 +41,16 @@ def bench_routing_cmd(seconds: float) -> None:
         click.echo(line)
 
 
+@bench.command("codecs")
+@click.option("--events", default=20_000, show_default=True, help="Events of the P1 corpus.")
+@click.option("--rounds", default=5, show_default=True, help="Alternated rounds; medians are printed.")
+def bench_codecs_cmd(events: int, rounds: int) -> None:
+    """JSON parsers: what each keeps of a producer's body, and what each costs alone and inside routing."""
+    from workshop.bench.codecs import run
+
+    run(events, rounds, click.echo)
+
+
 @bench.command("scale")
 @click.option("--subscribers", default="10,100,1000", show_default=True, help="Sizes, comma-separated.")
 def bench_scale_cmd(subscribers: str) -> None:
@@ -57,7 +67,9 @@ def bench_scale_cmd(subscribers: str) -> None:
 @bench.command("all")
 @click.option("--smoke", is_flag=True, help="Tiny sizes, one repeat: checks the benchmarks run (CI).")
 @click.option("--repeats", type=click.IntRange(1, 20), default=None, help="Repeats of each (default 3).")
-@click.option("--only", default="P1,P2,P3,P4", show_default=True, help="Benchmarks to run, comma-separated.")
+@click.option(
+    "--only", default="P1,P2,P3,P4,P5", show_default=True, help="Benchmarks to run, comma-separated."
+)
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-out"), show_default=True
 )
@@ -68,8 +80,8 @@ def bench_scale_cmd(subscribers: str) -> None:
     help="A running broker's access.json (as `wostream-dev up` saves it) instead of starting one.",
 )
 def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka: Path | None) -> None:
-    """P1 routing, P2 delivery, P3 latency, P4 crash cost, each beside its same-run baseline; the report
-    and plots go to --out. Exits 1 when a goal is not met."""
+    """P1 routing, P2 delivery, P3 latency, P4 crash cost, P5 a thousand sessions, each beside its same-run
+    baseline; the report and plots go to --out. Exits 1 when a goal is not met."""
     from workshop.bench.suite import BENCHMARKS, run_all, sized
 
     chosen = tuple(b.strip().upper() for b in only.split(",") if b.strip())
