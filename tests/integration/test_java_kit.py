@@ -29,15 +29,15 @@ import yaml
 
 from workshop.certs import make_certs
 from workshop.local import LocalStack
+from workshop.paths import DEMO
 from workshop.subscribers import SubscriberProcess
-from workshop.wiring import RouterPorts
+from workshop.wiring import RouterPorts, settings_env
 from workshop.workload import as_lines, example_files, poll, ticket_events
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "kits" / "java"
-DEMO = ROOT / "wostream" / "dev" / "demo"
 DEMO_SECRETS = {"HRZDWYWHXT_SECRET": "hrzd-demo-secret", "DEMOB_SECRET": "demob-demo-secret"}
 KIT_SECRET = "java-kit-secret"  # every J* subscriber's secret in this test
 # a subscriber per Java scenario, each scoped to an organisation of its own: none sees another's events
@@ -258,6 +258,7 @@ def test_the_java_kit_against_the_real_router_workers_and_kafka(stack: LocalStac
     control = Control(stack, tmp_path / "control")
     env = {
         **stack.env(),
+        **settings_env(stack.operator),  # the Java tests' `wostream send` and `resync` run as the operator
         "WOSTREAM_KIT_ROUTERS": json.dumps([f"ssl -h 127.0.0.1 -p {p.client}" for p in stack.router_ports]),
         "WOSTREAM_KIT_ROUTER_PORTS": json.dumps([p.client for p in stack.router_ports]),
         "WOSTREAM_KIT_CA": str(stack.certs.ca_file),
