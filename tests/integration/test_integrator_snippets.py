@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,10 +25,12 @@ import Glacier2
 import Ice
 import pytest
 
+from tests.security.attack import Client, Recorder
 from workshop.access import Access
 from workshop.local import LocalStack, isolated
 from workshop.subscribers import SubscriberProcess
 from workshop.workload import as_lines, poll, ticket_events
+from wostream.ice.contract import Subscriber
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "docs" / "snippets"
@@ -42,11 +45,14 @@ LANGUAGES = {
 }
 
 
+BIG = ("SNBIG", "9300004", 9300401)  # the subscriber whose reply is too big for the router
+
+
 def subscriptions() -> str:
     rows = [
         f"  - baseCode: {code}\n    secret: ${{SECRET}}\n    dataAreas: [fwwt]\n    changeIds: ['*']\n"
         f"    scope: {{organIds: ['{organ}']}}\n"
-        for _, _, code, organ, _ in LANGUAGES.values()
+        for code, organ in [*((c, o) for _, _, c, o, _ in LANGUAGES.values()), BIG[:2]]
     ]
     return "subscribers:\n" + "".join(rows)
 
@@ -63,7 +69,7 @@ def snippet_stack(kafka_access: Access, tmp_path_factory: pytest.TempPathFactory
         (work / "subs.yaml").write_text(subscriptions(), encoding="utf-8")
         stack.cli("subscriptions", "apply", str(work / "subs.yaml"), env={"SECRET": SECRET})
         poll(
-            lambda: len(stack.get_json("/subscribers")) == len(LANGUAGES),
+            lambda: len(stack.get_json("/subscribers")) == len(LANGUAGES) + 1,
             30,
             "the subscriptions at the worker",
         )
@@ -190,3 +196,39 @@ def test_plain_tcp_to_the_tls_port_hangs_until_a_timeout(snippet_stack: LocalSta
     assert told[0] is Ice.ConnectTimeoutException and 1.9 <= told[1] < 4, "its connect timeout ends it"
     # without one, Ice's default connect timeout is a minute: the router's 10 s limit on a handshake ends it
     assert untold[0] is Ice.ConnectionLostException and 9.5 <= untold[1] < 15, "the router closes it"
+
+
+class Contexts(Subscriber):  # type: ignore[misc]
+    """Records each push's context."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, str]] = []
+
+    def push(self, message: str, current: Ice.Current) -> None:
+        self.contexts.append(dict(current.ctx))
+
+
+def test_a_reply_over_16_kib_closes_the_connection_and_the_event_comes_again(
+    snippet_stack: LocalStack,
+) -> None:
+    """The guide's 16 KiB: a refusal whose reason is 20 KiB is a reply the router will not carry."""
+    code, organ, ticket = BIG
+    closed = threading.Event()
+    client = Client(snippet_stack.certs.ca_file, snippet_stack.router_proxy())
+    try:
+        session = client.login(code, SECRET)
+        client.router.ice_getCachedConnection().setCloseCallback(lambda _c: closed.set())
+        session.subscribe(client.callback(Recorder(refuse_with="x" * 20_000)))
+        snippet_stack.cli("send", "-", input=as_lines(ticket_events(1, 1, organ=organ, first_ticket=ticket)))
+        poll(closed.is_set, 30, "the router to close the connection that sent a 20 KiB reply")
+    finally:
+        client.close()
+    again = Client(snippet_stack.certs.ca_file, snippet_stack.router_proxy())
+    contexts = Contexts()
+    try:
+        again.login(code, SECRET).subscribe(again.callback(contexts))
+        poll(lambda: contexts.contexts, 60, "the event once logged in again")
+        assert contexts.contexts[0]["eventId"] == f"{ticket}-0", "the same event"
+        assert int(contexts.contexts[0]["attempt"]) >= 2, "pushed again: its first push failed"
+    finally:
+        again.close()
