@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what wostream needs on a bare Debian 12 machine, idempotently (a second run takes a second or two):
 #   - from Debian: glacier2router (zeroc-glacier2), the Ice 3.7 Python binding (python3-zeroc-ice) and its
-#     slice files, Python's venv module, Java 17 and Maven if missing;
+#     slice files, Python's venv module, Java 17 and Maven if missing, Ice for C++ (the guide's C++ snippet);
 #   - the project's virtualenv (.venv) on Debian's python3, with exact pins from PyPI and Debian's Ice linked in
 #     (the same Ice generation as the router, and seconds instead of a six-minute wheel build);
 #   - Apache Kafka's jars from Maven Central (kafka/pom.xml) into the cache outside the repo.
@@ -20,6 +20,11 @@ done
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)  # java-kit: kits/java compiles
+# integrators' guide: its C++ snippet builds with Ice for C++ and a JSON parser (tests/integration/test_integrator_snippets.py)
+for pkg in libzeroc-ice-dev nlohmann-json3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+command -v g++ >/dev/null || need_apt+=(g++)
 if ((${#need_apt[@]})); then
   say "installing from Debian: ${need_apt[*]}"
   apt-get update -qq

@@ -45,6 +45,29 @@ record Envelope(String baseCode, String dataArea, String changeId, String data) 
     return new Envelope(baseCode, dataArea, changeId, data);
   }
 
+  /**
+   * The first top-level field {@code name} of a JSON object (a body), as text: a string's value or a number as
+   * written; empty when absent, of another type, or when {@code json} is not an object.
+   */
+  static String field(String json, String name) {
+    try (JsonParser p = JSON.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return "";
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        JsonToken value = p.nextToken();
+        if (key.equals(name)) {
+          return value.isScalarValue() && value != JsonToken.VALUE_NULL ? p.getText() : "";
+        }
+        p.skipChildren();
+      }
+    } catch (IOException e) {
+      return "";
+    }
+    return "";
+  }
+
   /** The ids of a batch: the context entry {@code eventIds}, a JSON array of strings. */
   static List<String> parseIds(String json) {
     List<String> ids = new ArrayList<>();

@@ -21,6 +21,7 @@ public final class Event {
   private final int attempt;
   private final boolean resync;
   private final Map<String, String> context;
+  private volatile String serviceOrderId; // read from data on first use
 
   Event(
       String message,
@@ -63,6 +64,19 @@ public final class Event {
   /** The body as a JSON string, as your subscription delivers it. */
   public String data() {
     return data;
+  }
+
+  /**
+   * The ticket's id, the body's {@code serviceOrderId} (every body carries it): per-ticket order holds for the
+   * events of one serviceOrderId. Empty if the body has none.
+   */
+  public String serviceOrderId() {
+    String id = serviceOrderId;
+    if (id == null) {
+      id = Envelope.field(data, "serviceOrderId");
+      serviceOrderId = id;
+    }
+    return id;
   }
 
   /**

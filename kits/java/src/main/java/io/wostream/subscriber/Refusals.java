@@ -1,6 +1,7 @@
 package io.wostream.subscriber;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,11 +26,15 @@ final class Refusals {
 
   private Refusals() {}
 
+  /** The N of wostream's "try again in N s" (a login back-off, a resync asked too soon), if the text has one. */
+  static Optional<Duration> retryIn(String reason) {
+    Matcher m = RETRY_IN.matcher(reason);
+    return m.find() ? Optional.of(Duration.ofSeconds(Long.parseLong(m.group(1)))) : Optional.empty();
+  }
+
   static SubscriberException permissionDenied(SubscriberConfig config, String reason, Throwable cause) {
     if (reason.startsWith(BACKOFF)) {
-      Matcher m = RETRY_IN.matcher(reason);
-      Duration wait = m.find() ? Duration.ofSeconds(Long.parseLong(m.group(1))) : Duration.ZERO;
-      return new LoginBackoffException(reason, wait, cause);
+      return new LoginBackoffException(reason, retryIn(reason).orElse(Duration.ZERO), cause);
     }
     if (reason.startsWith("internal server error")) { // glacier2router could not reach wostream's verifier
       return new RouterUnavailableException(

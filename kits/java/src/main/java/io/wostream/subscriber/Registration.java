@@ -3,20 +3,20 @@ package io.wostream.subscriber;
 import com.zeroc.Glacier2.SessionPrx;
 import com.zeroc.Ice.Identity;
 import com.zeroc.Ice.ObjectPrx;
+import wostream.BatchSubscriberPrx;
 import wostream.SubscribeRefused;
 import wostream.SubscriberPrx;
 import wostream.SubscriberSessionPrx;
 
 /**
- * How the callback is named and registered: the two things the contract is about to change, kept in one place
- * so each change is one line here.
+ * How the callback is named and registered, as {@code slice/wostream.ice} requires:
  *
  * <ul>
  *   <li>The callback's identity is {@code <this session's name>@<this client's router category>}: the name binds
- *       the callback to the session that registers it, so no other session can register or block it.
- *   <li>Batches are opted into today by registering a servant that implements {@code BatchSubscriber} (wostream
- *       asks {@code ice_isA} once per registration); the contract will add an explicit
- *       {@code subscribeBatches(BatchSubscriber* cb)}.
+ *       the callback to the session that registers it, so no other session can register or block it; wostream
+ *       refuses any other name.
+ *   <li>Batches are an explicit choice: {@code subscribeBatches} with a {@code BatchSubscriber} proxy. A callback
+ *       registered with {@code subscribe} gets one event per call, whatever its servant answers to {@code ice_isA}.
  * </ul>
  */
 final class Registration {
@@ -28,8 +28,10 @@ final class Registration {
 
   static void register(SubscriberSessionPrx session, ObjectPrx callback, boolean batches)
       throws SubscribeRefused {
-    // batches: the servant is a BatchSubscriber (Servants.of); with the explicit opt-in this becomes
-    // if (batches) session.subscribeBatches(BatchSubscriberPrx.uncheckedCast(callback)); else ...
-    session.subscribe(SubscriberPrx.uncheckedCast(callback));
+    if (batches) {
+      session.subscribeBatches(BatchSubscriberPrx.uncheckedCast(callback));
+    } else {
+      session.subscribe(SubscriberPrx.uncheckedCast(callback));
+    }
   }
 }

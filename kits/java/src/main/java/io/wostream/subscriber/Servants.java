@@ -6,9 +6,9 @@ import wostream.PushRefused;
 import wostream.Subscriber;
 
 /**
- * The Ice servants the kit registers as the callback. Which one is used is the batch opt-in: wostream asks the
- * callback {@code ice_isA("::wostream::BatchSubscriber")} once per registration, so only a subscriber started
- * with {@link WostreamSubscriber#startBatches} answers yes (never a servant that says yes to everything).
+ * The Ice servants the kit registers as the callback: a {@code BatchSubscriber} for a subscriber started with
+ * {@link WostreamSubscriber#startBatches} (registered with {@code subscribeBatches}: see {@link Registration}),
+ * a plain {@code Subscriber} otherwise.
  */
 final class Servants {
   private Servants() {}

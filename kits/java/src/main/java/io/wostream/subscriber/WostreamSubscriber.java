@@ -1,6 +1,7 @@
 package io.wostream.subscriber;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -157,12 +158,80 @@ public final class WostreamSubscriber implements AutoCloseable {
   }
 
   /**
-   * The live session, for operations the contract adds to {@code SubscriberSession} (its status, a resync of
-   * your own events); empty while reconnecting. The proxy goes through the current router.
+   * The live session, for operations of {@code SubscriberSession} the kit does not wrap (it wraps {@link
+   * #status()}, {@link #resyncTicket} and {@link #resyncSince}); empty while reconnecting. The proxy goes through
+   * the current router.
    */
   public Optional<SubscriberSessionPrx> session() {
     RouterSession live = current;
     return live == null || live.isClosed() ? Optional.empty() : Optional.of(live.session());
+  }
+
+  /**
+   * What waits for this subscriber now, as wostream sees it (the session's {@code status()}): its state, backlog,
+   * the oldest wait, the last event handed on, dead letters and retries. The figures are at most a few seconds
+   * old: an event you just acknowledged may show as the last delivered a second or two later.
+   *
+   * @throws RouterUnavailableException while the kit reconnects, or if the router was lost during the call
+   */
+  public SubscriberStatus status() throws SubscriberException {
+    SubscriberSessionPrx live = liveSession("status");
+    try {
+      return SubscriberStatus.of(live.status());
+    } catch (com.zeroc.Ice.LocalException e) {
+      throw lost("status", e);
+    }
+  }
+
+  /**
+   * Has wostream push again the latest event of each kind of one of your tickets, in the ticket's order, each
+   * with its original eventId and {@link Event#isResync()} true; returns how many were queued (0 for a ticket
+   * your subscription does not see). At most one resync per subscriber per minute (wostream's default).
+   *
+   * @throws ResyncRefusedException too soon ({@link ResyncRefusedException#retryAfter()} says how long to wait),
+   *     or a serviceOrderId that is empty or longer than 64 characters
+   * @throws RouterUnavailableException while the kit reconnects, or if the router was lost during the call
+   */
+  public int resyncTicket(String serviceOrderId) throws SubscriberException {
+    SubscriberSessionPrx live = liveSession("resyncTicket");
+    try {
+      return live.resyncTicket(serviceOrderId);
+    } catch (wostream.ResyncRefused e) {
+      throw new ResyncRefusedException(e.reason, e);
+    } catch (com.zeroc.Ice.LocalException e) {
+      throw lost("resyncTicket", e);
+    }
+  }
+
+  /**
+   * As {@link #resyncTicket}, for every ticket of yours with an event since {@code since} (at most 7 days ago);
+   * returns how many events were queued. Shares the same limit of one resync per minute.
+   *
+   * @throws ResyncRefusedException too soon (with the wait), or {@code since} more than 7 days ago
+   * @throws RouterUnavailableException while the kit reconnects, or if the router was lost during the call
+   */
+  public int resyncSince(Instant since) throws SubscriberException {
+    SubscriberSessionPrx live = liveSession("resyncSince");
+    try {
+      return live.resyncSince(since.getEpochSecond());
+    } catch (wostream.ResyncRefused e) {
+      throw new ResyncRefusedException(e.reason, e);
+    } catch (com.zeroc.Ice.LocalException e) {
+      throw lost("resyncSince", e);
+    }
+  }
+
+  private SubscriberSessionPrx liveSession(String operation) throws RouterUnavailableException {
+    return session()
+        .orElseThrow(
+            () ->
+                new RouterUnavailableException(
+                    "no live session for " + operation + " now (the kit is reconnecting): ask again", null));
+  }
+
+  private static RouterUnavailableException lost(String operation, com.zeroc.Ice.LocalException e) {
+    return new RouterUnavailableException(
+        operation + " did not reach wostream (" + e.getClass().getSimpleName() + "): ask again", e);
   }
 
   /** Why the kit stopped reconnecting, if it did. */

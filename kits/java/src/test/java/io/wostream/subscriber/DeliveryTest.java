@@ -25,6 +25,7 @@ class DeliveryTest {
         List.of(e.baseCode(), e.dataArea(), e.changeId(), e.data(), e.eventId(), e.attempt()));
     assertEquals(MESSAGE, e.message());
     assertEquals(false, e.isResync());
+    assertEquals("7", e.serviceOrderId(), "the ticket of the body");
   }
 
   @Test

@@ -54,7 +54,7 @@ class RefusalsTest {
     refusals.subList(0, refusals.size() - 1).forEach(r -> assertInstanceOf(WrongCredentialsException.class, r));
     LoginBackoffException backoff = assertInstanceOf(LoginBackoffException.class, last(refusals));
     assertTrue(
-        backoff.reason().matches("too many failed logins from this address or for this baseCode; try again in \\d+ s"),
+        backoff.reason().matches("too many failed logins for this baseCode; try again in \\d+ s"),
         backoff.reason());
     assertTrue(backoff.retryable());
     assertTrue(backoff.retryAfter().compareTo(Duration.ofSeconds(16)) <= 0, backoff.reason());
