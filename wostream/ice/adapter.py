@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -148,8 +149,8 @@ class IceService:
         now = time.monotonic()
         last = self._resyncs.get(base_code)
         if last is not None and now - last < self.resync_every:
-            wait = self.resync_every - (now - last)
-            raise ResyncRefused(f"one resync every {self.resync_every:.0f} s: try again in {wait:.0f} s")
+            wait = math.ceil(self.resync_every - (now - last))  # never "try again in 0 s"
+            raise ResyncRefused(f"one resync every {self.resync_every:.0f} s: try again in {wait} s")
         self._resyncs[base_code] = now
         return asyncio.run_coroutine_threadsafe(self._desk.resync(base_code, ticket, since), self._loop)
 
