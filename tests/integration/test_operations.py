@@ -107,9 +107,8 @@ def test_status_subscribers_and_metrics_agree_on_every_worker(stack: LocalStack,
             else:  # ages are read at different moments: compare the moment the oldest event was written
                 assert abs((now - page["oldestWaitingSeconds"]) - oldest) < 5.0, (worker, code)
                 assert abs((now - waited) - oldest) < 5.0, (worker, code)
-    assert seen["w1"][("wostream_push_duration_seconds_count", "KEEPUP")] + seen["w2"].get(
-        ("wostream_push_duration_seconds_count", "KEEPUP"), 0.0
-    ) >= len(EVENTS), "the push-latency histogram counts KEEPUP's pushes"
+    pushes = sum(seen[w].get(("wostream_push_duration_seconds_count", "KEEPUP"), 0.0) for w in ("w1", "w2"))
+    assert pushes >= len(EVENTS), "the push-latency histograms (of whichever worker delivered) count KEEPUP's"
 
 
 def test_subscribers_show_offline_soon_after_the_stack_restarts(stack: LocalStack, tmp_path: Path) -> None:
