@@ -208,7 +208,7 @@ def test_a_batch_subscriber_and_a_plain_one_each_get_every_event_in_order(
     stack: LocalStack, tmp_path: Path
 ) -> None:
     """One BatchSubscriber (refusing its first three messages: each refused batch is retried from its
-    first message), one plain Subscriber: both get all 300 events of 6 tickets in each ticket's order, the
+    first message, alone), one plain Subscriber: both get all 300 events of 6 tickets in each ticket's order, the
     first in batches."""
     stack.extra_env.update({"WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "1"})
     stack.start_router()
@@ -243,5 +243,6 @@ def test_a_batch_subscriber_and_a_plain_one_each_get_every_event_in_order(
             if x["context"]["eventId"] == no["context"]["eventId"] and not x.get("refused")
         ]
         assert again and int(again[0]["context"]["attempt"]) > int(no["context"]["attempt"]), "retried, later"
+        assert again[0]["context"]["batch"] == "1", "a refused batch comes again as its first message alone"
     ids = [x["context"]["eventId"] for x in batchy.lines() if not x.get("refused")]
     assert len(set(ids)) == len(events), "each message carries its own event id"

@@ -1,8 +1,9 @@
 """Delivers consecutive records of one partition to a `BatchSubscriber`, one `pushBatch` at a time.
 
 The same promises as one push per record (per-ticket order, at least once, the same retry schedule and dead
-letters), carried out for a run of records: a batch is retried as a whole from its first unacknowledged
-record, with the same event ids; a `BatchRefused` acknowledges the messages it says were applied; when the
+letters), carried out for a run of records: a batch that fails is retried from its first unacknowledged
+record alone (a refusing subscriber costs one message a try, not a batch), with the same event ids, and
+batches resume once it goes through; a `BatchRefused` acknowledges the messages it says were applied; when the
 first record's retries are exhausted, it alone goes to the dead topic (its ticket parked behind it, as ever)
 and the rest goes on in a new batch. A subscriber that goes offline, or comes back with a plain `Subscriber`,
 gets what is left one record at a time.
@@ -45,6 +46,8 @@ class BatchDelivery:
         done, wait = resume(self.memory.recall(where_of(head)), head.offset, event_id_of(head), time.time())
         if wait:
             await self.memory.wait(lane.base_code, wait)
+        if done.attempts:
+            todo = todo[:1]  # a batch that failed is retried as its first record alone, until it goes through
         while True:
             await self.single.presence.wait_online(lane.base_code)
             callback = self.single.directory.callback_for(lane.base_code)
@@ -67,6 +70,7 @@ class BatchDelivery:
                 return 1
             if settled == "retrying":  # time offline is not an attempt
                 done = Attempted(trying.offset, trying.event_id, trying.attempts, trying.first_at, True)
+            todo = todo[:1]  # a refusing subscriber costs one message a try, not a whole batch
 
     async def _call(self, lane: Lane, todo: list[Record], attempt: int, proxy: str) -> PushError | None:
         context = {"eventIds": json.dumps([event_id_of(r) for r in todo]), "attempt": str(attempt)}
