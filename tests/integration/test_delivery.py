@@ -208,8 +208,8 @@ def test_a_batch_subscriber_and_a_plain_one_each_get_every_event_in_order(
     stack: LocalStack, tmp_path: Path
 ) -> None:
     """One BatchSubscriber (refusing its first three messages: each refused batch is retried from its
-    first message, alone), one plain Subscriber: both get all 300 events of 6 tickets in each ticket's order, the
-    first in batches."""
+    first message, alone), one plain Subscriber: both get all 300 events of 6 tickets in each ticket's order,
+    the first in batches."""
     stack.extra_env.update({"WOSTREAM_RETRY_INITIAL": "0.2", "WOSTREAM_RETRY_MAX": "1"})
     stack.start_router()
     stack.start_worker()

@@ -43,9 +43,7 @@ class BatchDelivery:
         """Push `todo` until some of it is done: how many leading records are (acknowledged or, the first
         alone, dead-lettered)."""
         head = todo[0]
-        done, wait = resume(self.memory.recall(where_of(head)), head.offset, event_id_of(head), time.time())
-        if wait:
-            await self.memory.wait(lane.base_code, wait)
+        done = await self._resumed(lane, head)
         if done.attempts:
             todo = todo[:1]  # a batch that failed is retried as its first record alone, until it goes through
         while True:
@@ -71,6 +69,13 @@ class BatchDelivery:
             if settled == "retrying":  # time offline is not an attempt
                 done = Attempted(trying.offset, trying.event_id, trying.attempts, trying.first_at, True)
             todo = todo[:1]  # a refusing subscriber costs one message a try, not a whole batch
+
+    async def _resumed(self, lane: Lane, head: Record) -> Attempted:
+        """Where the head's retries stand (a worker restart or a rebalance keeps them), after their wait."""
+        done, wait = resume(self.memory.recall(where_of(head)), head.offset, event_id_of(head), time.time())
+        if wait:
+            await self.memory.wait(lane.base_code, wait)
+        return done
 
     async def _call(self, lane: Lane, todo: list[Record], attempt: int, proxy: str) -> PushError | None:
         context = {"eventIds": json.dumps([event_id_of(r) for r in todo]), "attempt": str(attempt)}
