@@ -407,18 +407,27 @@ def test_a_30_s_broker_outage_costs_a_few_log_lines_and_little_cpu(own_kafka: Ka
         own_kafka.start()
         sender.join(600)
         t = complete([sub], [e for e in events if e in offer.confirmed], 300)
+        # the same workers at rest, broker up, nothing flowing: what their timers and pollers cost anyway
+        cpu = {name: cpu_seconds(pid) for name, pid in pids.items() if pid is not None}
+        time.sleep(IDLE_S)  # a measurement window, not a wait for something
+        idle = {n: (cpu_seconds(pid) - cpu[n]) / IDLE_S for n, pid in pids.items() if pid is not None}
         report(
             "broker away 30 s",
             A=t,
             log_lines_per_s={n: round(w / 30, 1) for n, w in written.items()},
             cpu_cores={n: round(s / 30, 3) for n, s in spent.items()},
+            cpu_cores_at_rest={n: round(c, 3) for n, c in idle.items()},
             refused_offers=offer.failed,
         )
         assert all(w / 30 <= 5 for w in written.values()), f"log lines during the outage: {written}"
-        assert all(s / 30 <= 0.15 for s in spent.values()), f"CPU seconds during the outage: {spent}"
+        # a busy reconnect loop took a core; waiting with back-off costs little more than rest
+        assert all(s / 30 <= idle[n] + 0.1 for n, s in spent.items()), f"CPU s: {spent}, at rest {idle}"
         assert (t.lost, t.reordered) == (0, 0), str(t)
     finally:
         stack.stop()
+
+
+IDLE_S = 15.0
 
 
 def cpu_seconds(pid: int) -> float:

@@ -4,7 +4,8 @@ Events are offered at a steady rate, each stamped with its send time (`data.sent
 ten subscribers (evenly: ticket t belongs to organisation t mod 10, subscriber L<j> sees organisation j).
 The ten callbacks live in one counting process (`bench/sink.py`), which measures each message's latency on
 arrival. The floor beside it, same broker, same rate: raw aiokafka produce → consume, one hop (wostream's
-path has two, plus routing, plus an Ice call through the router).
+path has two, plus routing, plus an Ice call through the router). The worker runs as deployed: one process
+of the route role, one of the deliver role.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ GOAL_MS = 25.0
 # The offered load's producer lingers 5 ms, the default of Kafka's own clients since 4.0 (what a work-order
 # system's producer would use): at linger 0, 1 000 requests/s alone take half a core of this machine's broker.
 LINGER_MS = 5
+ROLES = ("route", "deliver")
 
 
 def events_for(rate: float, seconds: float, first_ticket: int) -> list[dict[str, Any]]:
@@ -122,8 +124,11 @@ def bench_p3(
     p50s, p99s, maxes, floors = [], [], [], []
     try:
         stack.start_router()
-        stack.start_worker()
-        stack.wait_ready(timeout=180)
+        for index, role in enumerate(ROLES):  # as deployed: routing and delivery each in its own process
+            stack.extra_env["WOSTREAM_ROLE"] = role
+            stack.start_worker(role, index=index)
+        for role in ROLES:
+            stack.wait_ready(role, timeout=180)
         publish(stack, [subscription(c, organs=[ORGANS[j]], secret=secret) for j, c in enumerate(CODES)])
         offered(stack, secret, 200, 3, 9_000_000)  # warm-up: connections, metadata, first rebalance
         for n in range(repeats):

@@ -1,7 +1,7 @@
 """Writes many records as one batch per topic partition instead of one `send` each.
 
 `Producer.send` costs about 50 µs of Python per record (a future, the accumulator, the partitioner);
-appending to a batch builder and submitting it costs about a fifth of that per record, and the route handoff
+appending to a batch builder and submitting it costs about a fifth of that per record, and the route pipeline
 writes three to five records per event. Partitions are chosen exactly as `send` would choose them (the
 default partitioner over the key), so a ticket's records land where a `send` of the same key would put them,
 and records of one partition keep the order they were given in.
