@@ -1,10 +1,11 @@
-"""`wostream-dev soak`: many tickets through two workers and two routers while faults overlap, then a verdict.
+"""`wostream-dev soak`: many tickets through four workers, two routers and overlapping faults, then a verdict.
 
 A population of reference subscribers, each a kind operators meet: steady, slow, one that refuses its first
 pushes and recovers, one that disconnects and reconnects, one that is offline for half the run, one that
 takes batches. Raw events (whole ticket lives, the seed's examples as bodies) are offered at a steady rate
 while the schedule of `faults.py` runs; then the soak waits until every subscriber has caught up and hands
-the whole history to `checker.check`, which knows nothing of the routing code.
+the whole history to `checker.check`, which knows nothing of the routing code. The workers run as deployed:
+two of the route role, two of the deliver role.
 """
 
 from __future__ import annotations
@@ -100,6 +101,15 @@ def offered_events(n: int) -> list[dict[str, Any]]:
     return out[:n]
 
 
+# The roles as deployed, two processes of each: the faults kill w1 and w2, one of each role, in turn.
+ROLES = {"w1": "route", "w2": "deliver", "w3": "route", "w4": "deliver"}
+
+
+def start_worker(stack: LocalStack, name: str) -> None:
+    stack.extra_env["WOSTREAM_ROLE"] = ROLES[name]
+    stack.start_worker(name, list(ROLES).index(name))
+
+
 @dataclass
 class Soak:
     plan: Plan
@@ -114,6 +124,8 @@ class Soak:
         access = kafka.access()
         stack = LocalStack(isolated(access, "soak"), self.workdir, access=access)
         stack.router_ports.append(RouterPorts())
+        stack.adapter_ports[len(ROLES) :] = []
+        stack.adapter_ports.extend(free_port() for _ in range(len(ROLES) - len(stack.adapter_ports)))
         stack.extra_env.update(FAST_RETRY)
         try:
             return self._run(kafka, stack)
@@ -124,17 +136,17 @@ class Soak:
     def _run(self, kafka: Kafka, stack: LocalStack) -> tuple[Verdict, dict[str, Any]]:
         stack.start_router(0)
         stack.start_router(1)
-        stack.start_worker("w1", 0)
-        stack.start_worker("w2", 1)
-        stack.wait_ready("w1", timeout=180)
-        stack.wait_ready("w2", timeout=180)
+        for worker in ROLES:
+            start_worker(stack, worker)
+        for worker in ROLES:
+            stack.wait_ready(worker, timeout=180)
         entries = [kind.entry() for kind in POPULATION]
         subs_file = self.workdir / "soak-subscriptions.yaml"
         subs_file.write_text(yaml.safe_dump({"subscribers": entries}), encoding="utf-8")
         stack.cli("subscriptions", "apply", str(subs_file), env={"SOAK_SECRET": self.secret})
 
         def loaded() -> bool:
-            return all(len(stack.get_json("/subscribers", w)) == len(POPULATION) for w in ("w1", "w2"))
+            return all(len(stack.get_json("/subscribers", w)) == len(POPULATION) for w in ROLES)
 
         poll(loaded, 60, "the subscriptions at both workers")
         for kind in POPULATION:
@@ -174,7 +186,7 @@ class Soak:
             if name.startswith("kill "):
                 worker = name.split()[1]
                 stack.workers[worker].stop(sig=9)
-                stack.start_worker(worker, int(worker[1:]) - 1)
+                start_worker(stack, worker)
             elif name == "disconnect":
                 self.processes[flaky.base_code][-1].stop()
                 self.connect(stack, flaky)
