@@ -51,6 +51,21 @@ def bench_codecs_cmd(events: int, rounds: int) -> None:
     run(events, rounds, click.echo)
 
 
+@bench.command("profile")
+@click.option("--events", default=60_000, show_default=True, help="Pre-loaded events (P1's corpus).")
+@click.option("--seconds", default=15.0, show_default=True, help="Sampling time, from the worker's ready.")
+def bench_profile_cmd(events: int, seconds: float) -> None:
+    """Where a route worker's time goes while it routes P1's events, by package (py-spy, never pausing it)."""
+    import tempfile
+
+    from workshop.bench.harness import own_kafka
+    from workshop.bench.profile import profile_route
+
+    with own_kafka(Path(tempfile.mkdtemp(prefix="wostream-profile-"))) as kafka:
+        for line in profile_route(kafka, events, seconds):
+            click.echo(line)
+
+
 @bench.command("scale")
 @click.option("--subscribers", default="10,100,1000", show_default=True, help="Sizes, comma-separated.")
 def bench_scale_cmd(subscribers: str) -> None:
