@@ -13,7 +13,9 @@ draws the whole picture.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -49,6 +51,8 @@ from wostream.worker.web.server import WebServer
 log = logging.getLogger(__name__)
 
 ADMISSION_RETRY = 10.0  # seconds between two attempts to be taken by the broker
+START_RETRY = 5.0  # seconds between two attempts to start a Kafka client once admitted
+Step = Callable[[], Awaitable[None]]
 
 
 class Node(Service):
@@ -90,10 +94,11 @@ class Node(Service):
         settings = self.settings
         await self.admit()
         self.loops.spawn("event-loop lag probe", self.lag.run)
-        self._producer = producer = make_producer(settings)
-        await producer.start()
+        await until_started(self, "producer", self._start_producer, self._stop_producer)
+        producer = self._producer
+        assert producer is not None
         self.ice.prepare()
-        await self.feed.start()
+        await until_started(self, "config feed", self.feed.start, self.feed.stop)
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         callbacks = CallbackBook(settings, self.directory, producer)
@@ -105,6 +110,14 @@ class Node(Service):
         self.loops.spawn("subscriber status", self.board.run)
         self.ready.set()
         log.info("wostream worker ready (role: %s)", settings.role)
+
+    async def _start_producer(self) -> None:
+        self._producer = make_producer(self.settings)
+        await self._producer.start()
+
+    async def _stop_producer(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def _until_admitted(self) -> None:
         """Until the broker takes this worker's principal and serves wostream's topics: meanwhile one line
@@ -148,7 +161,7 @@ class Node(Service):
             settings, directory, self.schedules, Presence(directory), settler, self.ice.caller
         )
         self.delivery = DeliveryGroup(settings, directory, single, stats, self.loops)
-        await self.delivery.start()
+        await until_started(self, "delivery group", self.delivery.start, self.delivery.stop)
         self.loops.spawn("delivery", self.delivery.run)
         self.loops.spawn("delivery topics", self.delivery.follow_subscriptions)
         self.loops.spawn("stale callbacks", self.ice.drop_stale_callbacks)
@@ -180,6 +193,25 @@ class Node(Service):
         if self._producer is not None:
             await self._producer.stop()
         await self.web.stop()
+
+
+async def until_started(node: Node, what: str, start: Step, undo: Step) -> None:
+    """Start a Kafka client. The broker may go away between admission and here (a restart): that is waited
+    out, said on /health and in one line, not a crash of the worker with a traceback."""
+    while True:
+        try:
+            await start()
+        except (KafkaError, OSError, TimeoutError) as exc:
+            said, kind = str(exc), type(exc).__name__
+            said = said if said.startswith(kind) else f"{kind}: {said}"  # aiokafka's errors name themselves
+            node.refused = f"Kafka went away while the {what} started ({said})"
+            log.error("%s; trying again in %.0f s", node.refused, START_RETRY)
+            with contextlib.suppress(Exception):
+                await undo()
+            await asyncio.sleep(START_RETRY)
+        else:
+            node.refused = None
+            return
 
 
 def serve(settings: Settings, loglevel: str) -> None:

@@ -51,8 +51,8 @@ class ConfigFeed:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=100,
         )
+        self._consumer = consumer  # stopped by `stop` even when starting it fails half-way
         await consumer.start()
-        self._consumer = consumer
         tps = []
         for topic in self._appliers:  # every partition, however many an operator gave the topic
             tps += [TopicPartition(topic, p) for p in await partitions(self.settings, topic) or [0]]
