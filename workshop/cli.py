@@ -148,6 +148,8 @@ def soak(events: int | None, rate: float | None, smoke: bool, bad_input: int | N
     for line in render(verdict):
         click.echo(line)
     click.echo(f"offered {figures['offered']:,} events, wall time {figures['wall_s']} s")
+    restarts = figures["liveness_restarts"]
+    click.echo(f"liveness restarts: {'; '.join(restarts) if restarts else 'none'}")
     if not verdict.passed:
         sys.exit(1)
 

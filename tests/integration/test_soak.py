@@ -17,6 +17,7 @@ from workshop.soak.volume import volume_run
 def test_a_small_soak_through_overlapping_faults_loses_and_reorders_nothing(tmp_path: Path) -> None:
     verdict, figures = Soak(SMOKE, tmp_path, print).run()
     print("\n".join(render(verdict)))
+    print(f"liveness restarts: {figures['liveness_restarts']}")
     assert figures["offered"] > 0.9 * SMOKE.events, figures
     assert len(verdict.reports) >= 5
     for report in verdict.reports:

@@ -22,6 +22,7 @@ from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
 from workshop.soak.checker import SubscriberRun, Verdict, check
 from workshop.soak.faults import Schedule, schedule
+from workshop.soak.liveness import Liveness
 from workshop.soak.receipts import dead_letters, receipts
 from workshop.stack import free_port
 from workshop.subscribers import SubscriberProcess
@@ -117,6 +118,7 @@ class Soak:
     say: Callable[[str], None]
     secret: str = field(default_factory=new_secret)
     processes: dict[str, list[SubscriberProcess]] = field(default_factory=dict)
+    liveness: Liveness | None = None
 
     def run(self) -> tuple[Verdict, dict[str, Any]]:
         kafka = Kafka(self.workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
@@ -127,6 +129,7 @@ class Soak:
         stack.adapter_ports[len(ROLES) :] = []
         stack.adapter_ports.extend(free_port() for _ in range(len(ROLES) - len(stack.adapter_ports)))
         stack.extra_env.update(FAST_RETRY)
+        stack.extra_env["WOSTREAM_STALL_SECONDS"] = "30"  # a raw partition that stops: named, restarted
         try:
             return self._run(kafka, stack)
         finally:
@@ -148,7 +151,17 @@ class Soak:
         def loaded() -> bool:
             return all(len(stack.get_json("/subscribers", w)) == len(POPULATION) for w in ROLES)
 
-        poll(loaded, 60, "the subscriptions at both workers")
+        poll(loaded, 60, "the subscriptions at every worker")
+        self.liveness = Liveness(stack, lambda name: start_worker(stack, name), self.say)
+        self.liveness.start()
+        try:
+            return self._offer(kafka, stack, entries)
+        finally:
+            self.liveness.stop()
+
+    def _offer(
+        self, kafka: Kafka, stack: LocalStack, entries: list[dict[str, Any]]
+    ) -> tuple[Verdict, dict[str, Any]]:
         for kind in POPULATION:
             if not kind.late:
                 self.connect(stack, kind)
@@ -163,7 +176,11 @@ class Soak:
         sender.join()
         self.say(f"soak: offered, {len(offer.confirmed):,} confirmed, {offer.failed} refused by the broker")
         verdict = self.wait_caught_up(stack, entries, offer.confirmed, happened)
-        figures = {"offered": len(offer.confirmed), "wall_s": round(time.monotonic() - started, 1)}
+        figures = {
+            "offered": len(offer.confirmed),
+            "wall_s": round(time.monotonic() - started, 1),
+            "liveness_restarts": list(self.liveness.restarts) if self.liveness else [],
+        }
         return verdict, figures
 
     def connect(self, stack: LocalStack, kind: Kind) -> None:
@@ -185,8 +202,10 @@ class Soak:
             self.say(f"soak: {at:6.1f} s  {name}")
             if name.startswith("kill "):
                 worker = name.split()[1]
-                stack.workers[worker].stop(sig=9)
-                start_worker(stack, worker)
+                assert self.liveness is not None
+                with self.liveness.lock:
+                    stack.workers[worker].stop(sig=9)
+                    start_worker(stack, worker)
             elif name == "disconnect":
                 self.processes[flaky.base_code][-1].stop()
                 self.connect(stack, flaky)

@@ -21,6 +21,7 @@ from wostream.config.settings import Settings
 from wostream.worker.node import Node
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
+from wostream.worker.route.watch import RouteWatch
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
         tickets = TicketTable(table)
     node = Node(settings, tickets, loop=app.loop, beacon=app.beacon)
     app.wostream_node = node
+    node.watch = RouteWatch(settings, lambda: set(app.consumer.assignment()), node.consuming)
     app.add_dependency(node)
     app.web_server(node.web)  # the worker's own web port, in place of Faust's
 

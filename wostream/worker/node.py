@@ -42,6 +42,7 @@ from wostream.worker.log_limits import limit_repeats
 from wostream.worker.route.pipeline import RoutePipeline
 from wostream.worker.route.push_topics import PushTopics
 from wostream.worker.route.ticket_table import TicketTable
+from wostream.worker.route.watch import RouteWatch
 from wostream.worker.self_service import SelfService
 from wostream.worker.stats import Stats
 from wostream.worker.supervisor import Supervisor
@@ -72,6 +73,7 @@ class Node(Service):
         self.web = WebServer(settings, self)
         self.route: RoutePipeline | None = None
         self.delivery: DeliveryGroup | None = None
+        self.watch: RouteWatch | None = None  # the Faust app sets it: it knows which partitions are ours
         self.ready = asyncio.Event()  # the flows of this role are built and started
         self.consuming = asyncio.Event()  # routing: Faust consumes (its tables recovered); set by the app
         self._producer: Producer | None = None
@@ -145,6 +147,8 @@ class Node(Service):
         )
         self.loops.spawn("route acknowledgements", self.route.acknowledge_in_order)
         self.loops.spawn("producer metadata", topics.warm)
+        if self.watch is not None:
+            self.loops.spawn("route watch", self.watch.run)
         if tickets is not None:
             ttl, every = settings.ticket_ttl, settings.sweep_interval
             self.loops.spawn(
@@ -181,6 +185,8 @@ class Node(Service):
         waited = self.route.oldest_wait() if self.route is not None else 0.0
         if waited > self.settings.stall_seconds:
             found.append(f"routing stalled: the oldest raw event has waited {waited:.0f} s to be handed on")
+        if self.watch is not None and self.watch.problem is not None:
+            found.append(self.watch.problem)
         return found
 
     async def on_stop(self) -> None:
