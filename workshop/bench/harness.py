@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from workshop.access import Access
-from workshop.kafka import Kafka
+from workshop.kafka import G1, Kafka
 from workshop.local import LocalStack, isolated
 from workshop.stack import free_port
 from workshop.workload import poll
@@ -37,7 +37,7 @@ def own_kafka(workdir: Path, reuse: Access | None = None) -> Iterator[Access]:
     if reuse is not None:
         yield reuse
         return
-    kafka = Kafka(workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
+    kafka = Kafka(workdir / "kafka", port=free_port(), controller_port=free_port(), heap="1g", gc=G1)
     kafka.start()
     try:
         yield kafka.access()
