@@ -30,13 +30,15 @@ class Progress:
     def stalled(self, offsets: Mapping[Partition, tuple[int, int]], now: float, limit: float) -> list[Stall]:
         """Fold `offsets` ((committed, end) per partition watched now; -1: nothing committed yet) seen at
         `now`, and return the partitions stalled for at least `limit` seconds. A partition that has caught
-        up is never stalled, whatever its age; one no longer watched is forgotten."""
+        up is never stalled, whatever its age (an empty one with nothing committed has caught up too: the
+        soak's restart storm of 2026-12 came from treating -1 < 0 as an event waiting); one no longer
+        watched is forgotten."""
         for gone in set(self.since) - set(offsets):
             del self.since[gone]
         found = []
         for where, (committed, end) in sorted(offsets.items()):
             last = self.since.get(where)
-            if last is None or last[0] != committed or committed >= end:
+            if last is None or last[0] != committed or max(committed, 0) >= end:
                 self.since[where] = (committed, now)
                 continue
             if now - last[1] >= limit:

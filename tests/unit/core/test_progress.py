@@ -37,6 +37,15 @@ def test_a_partition_no_longer_watched_is_forgotten_and_nothing_committed_counts
     assert p.stalled({OTHER: (-1, 40)}, now=31.0, limit=30) == [Stall("wo.events", 2, 40, 31.0)]
 
 
+def test_an_empty_partition_nothing_was_ever_committed_on_is_never_stalled() -> None:
+    p = Progress()
+    assert p.stalled({RAW: (-1, 0)}, now=0.0, limit=30) == []
+    assert p.stalled({RAW: (-1, 0)}, now=3600.0, limit=30) == []
+    # an event arrives: the clock runs from when it was last seen caught up
+    assert p.stalled({RAW: (-1, 1)}, now=3601.0, limit=30) == []
+    assert p.stalled({RAW: (-1, 1)}, now=3630.0, limit=30) == [Stall("wo.events", 1, 1, 30.0)]
+
+
 def test_the_line_names_each_partition() -> None:
     assert describe([Stall("wo.events", 1, 70, 30.4), Stall("wo.events.by-ticket", 0, 3, 61)]) == (
         "routing stalled: no progress on wo.events[1] 70 waiting for 30 s, wo.events.by-ticket[0] 3 waiting "
