@@ -19,6 +19,7 @@ from wostream.broker.pacing import pace_metadata_updates
 from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node
+from wostream.worker.route.acks import RouteConsumer, RouteTransport
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.route.watch import RouteWatch
@@ -53,6 +54,15 @@ class WostreamApp(faust.App):
         await self.wostream_node.admit()  # the web port up, then one line a try and /health until admitted
         renew(self.conf.broker_credentials, settings)  # a password file fixed meanwhile is read again
         await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
+
+    def _new_transport(self) -> Any:
+        """Faust's Kafka transport, with a consumer that commits only what routing handed on (`acks.py`)."""
+        return RouteTransport(self.conf.broker_consumer, self)
+
+    def hand_on(self, event: Any) -> object:
+        consumer = self.consumer
+        assert isinstance(consumer, RouteConsumer)
+        return consumer.hand_on(event.message)
 
 
 def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
@@ -139,7 +149,7 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
             async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
                 await node.ready.wait()
                 assert node.route is not None
-                await node.route.submit([_raw(event, rekey) for event in events])
+                await node.route.submit([_raw(event, rekey) for event in events], app.hand_on)
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 

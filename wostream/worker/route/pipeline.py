@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,10 +59,14 @@ class Routed:
     writes: list[Write]
 
 
+Acknowledge = Callable[[Any], object]  # tells the consumer an event (as the agent read it) is handed on
+
+
 @dataclass
 class Chunk:
     items: list[Routed]
     futures: list[asyncio.Future[Any]]
+    acknowledge: Acknowledge
     since: float = field(default_factory=time.monotonic)  # when it was read
 
     @property
@@ -104,8 +108,8 @@ class RoutePipeline:
         head = self._head
         return 0.0 if head is None else time.monotonic() - head.since
 
-    async def submit(self, raws: Sequence[Raw]) -> None:
-        """Route and write a chunk; returns once it is queued for acknowledgement (waits while
+    async def submit(self, raws: Sequence[Raw], acknowledge: Acknowledge) -> None:
+        """Route and write a chunk; returns once it is queued for `acknowledge` (waits while
         `route_in_flight` events are unconfirmed).
 
         With ticket memory, each event sees its ticket as the events before it left it (in this chunk too);
@@ -123,7 +127,7 @@ class RoutePipeline:
         if self.tickets is not None:
             for ticket_id, (ticket, event) in changed.items():
                 self.tickets.put(ticket_id, ticket, event)
-        chunk = Chunk(items, [])
+        chunk = Chunk(items, [], acknowledge)
         chunk.futures = await self._send_all(chunk.writes)
         self._queued += len(items)
         self._pending.put_nowait(chunk)
@@ -157,7 +161,7 @@ class RoutePipeline:
             await self._confirm(chunk)
             self._head = None
             for item in chunk.items:
-                item.raw.event.ack()
+                chunk.acknowledge(item.raw.event)
                 self._count(item)
             self._queued -= len(chunk.items)
             self._room.set()
