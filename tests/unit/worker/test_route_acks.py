@@ -15,20 +15,27 @@ def _message(offset: int) -> ConsumerMessage:
     return ConsumerMessage("wo.events", 0, offset, 0.0, 0, None, b"T1", b"{}", None)
 
 
-async def test_faust_acknowledging_a_skipped_message_commits_nothing_and_the_pipeline_hand_on_does() -> None:
+async def _consumer() -> RouteConsumer:
     app = create_app(Settings(kafka_bootstrap="127.0.0.1:1"))
     app.topics.add(app.topic("wo.events"))  # what the route agent subscribes when it starts
     await app.topics._update_indices()  # type: ignore[attr-defined]  # what its start does
     consumer = app.consumer
     assert isinstance(consumer, RouteConsumer)
+    return consumer
+
+
+async def test_faust_acknowledging_skipped_messages_commits_nothing_and_the_pipeline_hand_on_does() -> None:
+    consumer = await _consumer()
     tp = TP("wo.events", 0)
+    consumer._committed_offset[tp] = 5  # read from the group after a rebalance: offset 5 comes next
+    five, six, seven = _message(5), _message(6), _message(7)
 
-    skipped, routed = _message(5), _message(6)
-    assert skipped.ack(consumer) is False  # what the stream does with a skipped message
-    assert (skipped.acked, consumer.skipped) == (False, 1)
+    for skipped in (five, six, seven):  # what the stream does with messages it skips
+        assert skipped.ack(consumer) is False
+    assert (five.acked, consumer.skipped) == (False, 3)
+    assert consumer._new_offset(tp) is None  # Faust's own consumer would commit 8 here
 
-    assert consumer.hand_on(routed) is True
-    assert routed.acked
-    # the committable offset needs offset 5 handed on too: 6 alone is not contiguous from the start
-    assert consumer.hand_on(skipped) is True
-    assert consumer._new_offset(tp) == 7
+    assert consumer.hand_on(five) is True
+    assert consumer.hand_on(six) is True
+    assert six.acked
+    assert consumer._new_offset(tp) == 7  # 5 and 6 are routed; 7 is not

@@ -11,6 +11,13 @@ So the route worker's consumer ignores Faust's acknowledgements and takes only t
 which come in read order once every record of the event is confirmed. A skipped message is read again from
 the committed offset after the rebalance, as Faust intends; should it not be, its partition stops
 committing, which the route watch reports (a stall, restarted by the liveness probe), never a gap.
+
+Faust's commit rule is kept as it is otherwise, including its one tolerance: the first offset done may be
+one past the committed one. That is how it passes a transaction marker at the committed offset (its gap
+bookkeeping records none there); refusing it would stop a partition for good behind a transactional
+producer's marker. With only the pipeline's acknowledgements counted, the event at the committed offset
+could be passed that way only if Faust handed the next one to the agent without it in the same
+generation, which its stream does not do.
 """
 
 from __future__ import annotations
