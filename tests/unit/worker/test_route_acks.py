@@ -39,3 +39,25 @@ async def test_faust_acknowledging_skipped_messages_commits_nothing_and_the_pipe
     assert consumer.hand_on(six) is True
     assert six.acked
     assert consumer._new_offset(tp) == 7  # 5 and 6 are routed; 7 is not
+
+
+async def test_an_event_skipped_at_the_committed_offset_is_not_committed_past_before_it_is_handed_on() -> (
+    None
+):
+    consumer = await _consumer()
+    tp = TP("wo.events", 0)
+    consumer._committed_offset[tp] = 5
+    five, six = _message(5), _message(6)
+    assert five.ack(consumer) is False  # skipped while the flow was stopped
+    assert consumer.hand_on(six) is True  # routed just after it resumed
+    assert consumer._new_offset(tp) is None  # Faust's one-offset tolerance would commit 7, past 5
+    assert consumer.hand_on(five) is True  # read again and routed
+    assert consumer._new_offset(tp) == 7
+
+
+async def test_a_transaction_marker_at_the_committed_offset_is_still_passed() -> None:
+    consumer = await _consumer()
+    tp = TP("wo.events", 0)
+    consumer._committed_offset[tp] = 5  # offset 5 is a marker: no stream ever sees it
+    assert consumer.hand_on(_message(6)) is True
+    assert consumer._new_offset(tp) == 7

@@ -12,12 +12,12 @@ which come in read order once every record of the event is confirmed. A skipped 
 the committed offset after the rebalance, as Faust intends; should it not be, its partition stops
 committing, which the route watch reports (a stall, restarted by the liveness probe), never a gap.
 
-Faust's commit rule is kept as it is otherwise, including its one tolerance: the first offset done may be
-one past the committed one. That is how it passes a transaction marker at the committed offset (its gap
-bookkeeping records none there); refusing it would stop a partition for good behind a transactional
-producer's marker. With only the pipeline's acknowledgements counted, the event at the committed offset
-could be passed that way only if Faust handed the next one to the agent without it in the same
-generation, which its stream does not do.
+Faust's commit rule is kept otherwise, with its one tolerance: the first offset done may be one past the
+committed one. That is how it passes a transaction marker at the committed offset (its gap bookkeeping
+records none there), and refusing it would stop a partition for good behind a transactional producer. It
+is refused only when the committed offset is an event Faust skipped (no stream ever sees a marker) and
+routing has not handed it on since: skipped while the flow was stopped, with the next one routed just after
+it resumed, that event would otherwise be committed past before it is read again.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ SAY_EVERY = 10.0  # seconds between two log lines about skipped messages (a reba
 class RouteConsumer(driver.Consumer):
     skipped = 0  # Faust's acknowledgements ignored: messages it skipped, read again later
     _said = -SAY_EVERY
+    _skipped_at: dict[Any, set[int]] | None = None  # offsets skipped and not handed on since, by partition
 
     def ack(self, message: Any) -> bool:
         """What Faust's streams call: ignored (see the module's docstring)."""
         if not message.acked:
             self.skipped += 1
+            self._unrouted(message.tp).add(message.offset)
             now = time.monotonic()
             if now - self._said >= SAY_EVERY:
                 self._said = now
@@ -57,7 +59,24 @@ class RouteConsumer(driver.Consumer):
 
     def hand_on(self, message: Any) -> bool:
         """The route pipeline's acknowledgement: every record of the event is confirmed."""
+        self._unrouted(message.tp).discard(message.offset)
         return bool(super().ack(message))
+
+    def _new_offset(self, tp: Any) -> int | None:
+        """Faust's, except past a committed offset whose event was skipped and is not handed on yet."""
+        committed = self._committed_offset[tp]
+        unrouted = self._unrouted(tp)
+        if committed is not None and unrouted:
+            unrouted.difference_update([offset for offset in unrouted if offset < committed])
+            if committed in unrouted:
+                return None
+        found: int | None = super()._new_offset(tp)
+        return found
+
+    def _unrouted(self, tp: Any) -> set[int]:
+        if self._skipped_at is None:
+            self._skipped_at = {}
+        return self._skipped_at.setdefault(tp, set())
 
 
 class RouteTransport(driver.Transport):
