@@ -12,4 +12,4 @@ cd "$root"
 .venv/bin/ruff format --check wostream workshop tests
 .venv/bin/mypy wostream workshop tests
 .venv/bin/lint-imports
-exec .venv/bin/pytest -m "not faults and not scale" "$@"
+exec .venv/bin/pytest -m "not faults and not scale" --durations=20 "$@"
