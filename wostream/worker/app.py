@@ -18,7 +18,7 @@ from wostream.broker.clients import ssl_context
 from wostream.broker.pacing import pace_metadata_updates
 from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
-from wostream.worker.node import Node
+from wostream.worker.node import Node, until_started
 from wostream.worker.route.acks import RouteConsumer, RouteTransport
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
@@ -53,7 +53,13 @@ class WostreamApp(faust.App):
         assert self.wostream_node is not None, "create_app() sets the node"
         await self.wostream_node.admit()  # the web port up, then one line a try and /health until admitted
         renew(self.conf.broker_credentials, settings)  # a password file fixed meanwhile is read again
-        await ensure_topics(settings, core_topics(settings) + faust_topics(settings))
+        topics = core_topics(settings) + faust_topics(settings)
+
+        async def ensure() -> None:
+            await ensure_topics(settings, topics)
+
+        # the broker may restart right after admitting us: waited out and said, not a traceback and an exit
+        await until_started(self.wostream_node, "topic check", ensure, _nothing)
 
     def _new_transport(self) -> Any:
         """Faust's Kafka transport, with a consumer that commits only what routing handed on (`acks.py`)."""
@@ -63,6 +69,10 @@ class WostreamApp(faust.App):
         consumer = self.consumer
         assert isinstance(consumer, RouteConsumer)
         return consumer.hand_on(event.message)
+
+
+async def _nothing() -> None:
+    """Nothing to undo after a failed topic check."""
 
 
 def credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
