@@ -61,3 +61,36 @@ async def test_a_transaction_marker_at_the_committed_offset_is_still_passed() ->
     consumer._committed_offset[tp] = 5  # offset 5 is a marker: no stream ever sees it
     assert consumer.hand_on(_message(6)) is True
     assert consumer._new_offset(tp) == 7
+
+
+async def test_an_event_handed_over_beyond_a_hole_is_held_back_and_its_partition_read_again() -> None:
+    consumer = await _consumer()
+    tp = TP("wo.events", 0)
+    sought: list[tuple[TP, int]] = []
+
+    async def seek(partition: TP, offset: int) -> None:  # the consumer thread's seek, recorded
+        sought.append((partition, offset))
+
+    consumer.seek = seek  # type: ignore[method-assign]
+    consumer._order().restart({("wo.events", 0): 5})
+    await consumer._add_gap(tp, 6, 8)  # what Faust's drain does on a jump: no longer counted as done
+    assert [await consumer.admit(_message(o)) for o in (5, 8, 9)] == [True, False, False]
+    assert sought == [(tp, 6)]
+    assert consumer._new_offset(tp) is None  # nothing handed on, nothing taken for a hole
+    assert [await consumer.admit(_message(o)) for o in (6, 7, 8)] == [True, True, True]  # read again
+
+
+async def test_a_hole_the_log_has_is_recorded_once_the_read_again_shows_it() -> None:
+    consumer = await _consumer()
+    tp = TP("wo.events", 0)
+
+    async def seek(partition: TP, offset: int) -> None:
+        pass
+
+    consumer.seek = seek  # type: ignore[method-assign]
+    consumer._committed_offset[tp] = 5
+    consumer._order().restart({("wo.events", 0): 5})
+    assert await consumer.admit(_message(8)) is False  # 5-7: transaction markers
+    assert await consumer.admit(_message(8)) is True  # read again: the log has nothing before 8
+    assert consumer.hand_on(_message(8)) is True
+    assert consumer._new_offset(tp) == 9

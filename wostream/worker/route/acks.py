@@ -1,4 +1,11 @@
-"""Only the route pipeline says a raw event is done: Faust's own acknowledgements do not count.
+"""The route worker's consumer: routing sees each partition in log order, and only the route pipeline says a
+raw event is done (Faust's own acknowledgements do not count).
+
+Every event the agent is handed is judged by `core.read_order` first: one beyond the next expected offset
+of its partition (Faust dropped the ones between, around a rebalance) is not routed, and the partition is
+read again from the expected offset; a hole the log really has is recorded as Faust's gap once the read
+again shows it. Faust's own gap bookkeeping is off: it took such a jump for a hole and counted the events
+skipped as done.
 
 Faust commits a partition up to what is acknowledged. Its stream also acknowledges, without handing it to
 any agent, a message it skips: one read before a rebalance (an older generation) or while the flow is
@@ -27,6 +34,9 @@ import time
 from typing import Any, ClassVar
 
 from faust.transport.drivers import aiokafka as driver
+from faust.types import TP
+
+from wostream.core.read_order import ReadAgain, ReadOrder
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,8 @@ class RouteConsumer(driver.Consumer):
     skipped = 0  # Faust's acknowledgements ignored: messages it skipped, read again later
     _said = -SAY_EVERY
     _skipped_at: dict[Any, set[int]] | None = None  # offsets skipped and not handed on since, by partition
+    _read_order: ReadOrder | None = None
+    reads_again = 0  # times a partition was read again for a hole in what Faust handed over
 
     def ack(self, message: Any) -> bool:
         """What Faust's streams call: ignored (see the module's docstring)."""
@@ -56,6 +68,42 @@ class RouteConsumer(driver.Consumer):
                     message.offset,
                 )
         return False
+
+    async def admit(self, message: Any) -> bool:
+        """Whether the agent may route `message` now (else its partition is read again from where it must)."""
+        tp = message.tp
+        verdict = self._order().judge((tp.topic, tp.partition), message.offset)
+        if not isinstance(verdict, ReadAgain):
+            if verdict.hole is not None:
+                await super()._add_gap(tp, *verdict.hole)
+            return True
+        if verdict.offset is not None:
+            self.reads_again += 1
+            log.warning(
+                "Faust handed over %s[%d] offset %d while offset %d was next: that partition is read again "
+                "from %d, nothing routed out of order",
+                tp.topic,
+                tp.partition,
+                message.offset,
+                verdict.offset,
+                verdict.offset,
+            )
+            await self.seek(tp, verdict.offset)
+        return False
+
+    async def perform_seek(self) -> None:
+        """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
+        await super().perform_seek()
+        at = {(tp.topic, tp.partition): self._read_offset.get(tp) for tp in self.assignment()}
+        self._order().restart(at)
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """Off: a jump in what Faust read is judged by `admit`, which records the holes the log has."""
+
+    def _order(self) -> ReadOrder:
+        if self._read_order is None:
+            self._read_order = ReadOrder()
+        return self._read_order
 
     def hand_on(self, message: Any) -> bool:
         """The route pipeline's acknowledgement: every record of the event is confirmed."""
