@@ -97,6 +97,11 @@ class RouteConsumer(driver.Consumer):
         at = {(tp.topic, tp.partition): self._read_offset.get(tp) for tp in self.assignment()}
         self._order().restart(at)
 
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        """A partition that comes back starts again at its committed offset (`perform_seek`)."""
+        self._order().restart({(tp.topic, tp.partition): None for tp in revoked})
+        await super().on_partitions_revoked(revoked)
+
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """Off: a jump in what Faust read is judged by `admit`, which records the holes the log has."""
 
