@@ -88,7 +88,10 @@ class RouteConsumer(driver.Consumer):
                 verdict.offset,
                 verdict.offset,
             )
-            await self.seek(tp, verdict.offset)
+            try:
+                await self.seek(tp, verdict.offset)
+            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
+                log.warning("could not read %s[%d] again: %r", tp.topic, tp.partition, exc)
         return False
 
     async def perform_seek(self) -> None:
