@@ -20,6 +20,7 @@ from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node, until_started
 from wostream.worker.route.acks import RouteConsumer, RouteTransport
+from wostream.worker.route.holes import LogHoles
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.route.watch import RouteWatch
@@ -76,6 +77,8 @@ class WostreamApp(faust.App):
     def _route_consumer(self) -> RouteConsumer:
         consumer = self.consumer
         assert isinstance(consumer, RouteConsumer)
+        if consumer.holes is None:
+            consumer.holes = LogHoles(self.wostream_settings)
         return consumer
 
 

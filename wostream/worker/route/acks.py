@@ -1,30 +1,24 @@
 """The route worker's consumer: routing sees each partition in log order, and only the route pipeline says a
 raw event is done (Faust's own acknowledgements do not count).
 
-Every event the agent is handed is judged by `core.read_order` first: one beyond the next expected offset
-of its partition (Faust dropped the ones between, around a rebalance) is not routed, and the partition is
-read again from the expected offset; a hole the log really has is recorded as Faust's gap once the read
-again shows it. Faust's own gap bookkeeping is off: it took such a jump for a hole and counted the events
-skipped as done.
+Every event the agent is handed is judged by `core.read_order` first: one beyond the next expected offset of
+its partition is routed only if the log really has nothing in between (`holes.py`; recorded as Faust's gap
+then); otherwise Faust skipped events and the partition is held until it is read again. Faust's own gap
+bookkeeping is off: it took such a jump for a hole and counted the skipped events as done (the soak lost 28
+consecutive events of one partition that way).
 
-Faust commits a partition up to what is acknowledged. Its stream also acknowledges, without handing it to
-any agent, a message it skips: one read before a rebalance (an older generation) or while the flow is
-stopped (faust-streaming 0.15.3, `Stream._py_aiter`: `it.after(event, do_ack or value is skipped_value)`).
-Acknowledged after the partition came back, such a message's offset counts as done though the event was
-never routed; a worker that dies, or a partition that moves, before the message is read again then loses it.
-CI's soak lost 3 events for every subscriber that way across a broker restart and worker restarts.
-
-So the route worker's consumer ignores Faust's acknowledgements and takes only the pipeline's (`hand_on`),
-which come in read order once every record of the event is confirmed. A skipped message is read again from
-the committed offset after the rebalance, as Faust intends; should it not be, its partition stops
-committing, which the route watch reports (a stall, restarted by the liveness probe), never a gap.
+Faust's stream also acknowledges, without handing it to any agent, a message it skips: one read before a
+rebalance (an older generation) or while the flow is stopped (faust-streaming 0.15.3, `Stream._py_aiter`:
+`it.after(event, do_ack or value is skipped_value)`). Counted as done, such an offset could be committed
+though the event was never routed (CI's soak lost 3 events for every subscriber). So this consumer ignores
+Faust's acknowledgements and takes only the pipeline's (`hand_on`), in read order, once every record of the
+event is confirmed.
 
 Faust's commit rule is kept otherwise, with its one tolerance: the first offset done may be one past the
 committed one. That is how it passes a transaction marker at the committed offset (its gap bookkeeping
 records none there), and refusing it would stop a partition for good behind a transactional producer. It
 is refused only when the committed offset is an event Faust skipped (no stream ever sees a marker) and
-routing has not handed it on since: skipped while the flow was stopped, with the next one routed just after
-it resumed, that event would otherwise be committed past before it is read again.
+routing has not handed it on since.
 """
 
 from __future__ import annotations
@@ -36,7 +30,8 @@ from typing import Any, ClassVar
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 
-from wostream.core.read_order import ReadAgain, ReadOrder
+from wostream.core.read_order import Jump, ReadOrder, Route
+from wostream.worker.route.holes import LogHoles
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +44,8 @@ class RouteConsumer(driver.Consumer):
     _said = -SAY_EVERY
     _skipped_at: dict[Any, set[int]] | None = None  # offsets skipped and not handed on since, by partition
     _read_order: ReadOrder | None = None
-    reads_again = 0  # times a partition was read again for a hole in what Faust handed over
+    holes: LogHoles | None = None  # set by the app: without it, no jump is taken for a hole
+    holds = 0  # partitions held because Faust skipped events in them
 
     def ack(self, message: Any) -> bool:
         """What Faust's streams call: ignored (see the module's docstring)."""
@@ -70,29 +66,28 @@ class RouteConsumer(driver.Consumer):
         return False
 
     async def admit(self, message: Any) -> bool:
-        """Whether the agent may route `message` now (else its partition is read again from where it must)."""
+        """Whether the agent may route `message` now (see the module's docstring)."""
         tp = message.tp
-        verdict = self._order().judge((tp.topic, tp.partition), message.offset)
-        if not isinstance(verdict, ReadAgain):
-            if verdict.hole is not None:
-                await super()._add_gap(tp, *verdict.hole)
-            return True
-        if verdict.offset is not None:
-            self.reads_again += 1
-            log.warning(
-                "Faust handed over %s[%d] offset %d while offset %d was next: that partition is read again "
-                "from %d, nothing routed out of order",
-                tp.topic,
-                tp.partition,
+        where = (tp.topic, tp.partition)
+        order = self._order()
+        verdict = order.judge(where, message.offset)
+        if isinstance(verdict, Jump):
+            hole = self.holes is not None and await self.holes.empty(*where, verdict.first, verdict.last)
+            if isinstance(order.settle(where, message.offset, hole), Route):
+                log.info("%s[%d] has no event at offsets %d-%d: passed", *where, verdict.first, verdict.last)
+                await super()._add_gap(tp, verdict.first, verdict.last)
+                return True
+            self.holds += 1
+            log.error(
+                "Faust skipped %s[%d] offsets %d-%d and handed over %d: nothing more of that partition is "
+                "routed until it is read again from %d (the route watch names the stall)",
+                *where,
+                verdict.first,
+                verdict.last,
                 message.offset,
-                verdict.offset,
-                verdict.offset,
+                verdict.first,
             )
-            try:
-                await self.seek(tp, verdict.offset)
-            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
-                log.warning("could not read %s[%d] again: %r", tp.topic, tp.partition, exc)
-        return False
+        return isinstance(verdict, Route)
 
     async def perform_seek(self) -> None:
         """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
