@@ -1,14 +1,15 @@
 """Routing sees each partition's events in log order, without holes: the judge of every offset read.
 
 Faust's consumer can hand the route agent an event while events before it in the same partition were never
-handed over (dropped around a rebalance: seen in the soak after a broker restart, up to 40 events at once).
-Routing it would deliver a ticket's later event before its earlier one; committing it would lose them. So
-each partition's next offset is known (its committed offset, after each seek to it), and an event beyond it
-is a `Jump`: the log is asked whether it really has nothing in between (transaction markers, retention). If
-so the hole is passed; if not, the partition is `held`: nothing more of it is routed or committed until the
-next rebalance reads it again from the committed offset (the route watch names the stall on /health and the
-liveness probe restarts the worker, which brings that rebalance). Reading the partition again in place was
-tried and lost events: Faust's fetch loop drops what it re-reads below its own read offset.
+handed over: records fetched before a seek to the committed offsets are still delivered after it, and its
+fetch loop then drops what it reads again below them (seen in the soak after a broker restart, up to 40
+events at once). Routing such an event would deliver a ticket's later event before its earlier one;
+committing it would lose them. So each partition's next offset is known (its committed offset after each
+seek), and an event beyond it is a `Jump`: the log is asked for its first record from there. Nothing up to
+the event: a hole the log really has (transaction markers, retention), passed. Otherwise the partition
+waits for that record: what arrives beyond it is refused, and each time a new read skips it again the
+partition is read again from it (`Refuse.seek`), at most `SEEKS` times; after that it stalls, uncommitted,
+and the route watch has the worker restarted.
 """
 
 from __future__ import annotations
@@ -17,49 +18,62 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 Partition = tuple[str, int]  # topic, partition
+SEEKS = 5  # reads again of one partition for one missing record before it is left to the route watch
 
 
 @dataclass(frozen=True)
 class Route:
-    """Route the event."""
+    """Route the event (after passing offsets [first, last] the log has no record at, if `hole`)."""
+
+    hole: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
 class Jump:
-    """Not before the log is asked: has it any event at offsets [first, last]?"""
+    """Not before the log is asked for its first record at offsets [first, last]."""
 
     first: int
     last: int
 
 
 @dataclass(frozen=True)
-class Held:
-    """Do not route the event: its partition waits to be read again from `since`."""
+class Refuse:
+    """Do not route the event; read the partition again from `seek` (None: wait). `hole`: offsets before
+    the record awaited that the log has no record at."""
 
-    since: int
+    seek: int | None = None
+    hole: tuple[int, int] | None = None
 
 
-Verdict = Route | Jump | Held
+Verdict = Route | Jump | Refuse
+
+
+@dataclass
+class _Waiting:
+    record: int  # the offset of the record awaited
+    highest: int  # the highest offset refused meanwhile
+    seeks: int = 1
 
 
 @dataclass
 class ReadOrder:
     expected: dict[Partition, int] = field(default_factory=dict)  # per partition, the next offset to route
-    held: dict[Partition, int] = field(default_factory=dict)  # partitions waiting to be read again, from
+    waiting: dict[Partition, _Waiting] = field(default_factory=dict)
 
     def restart(self, at: Mapping[Partition, int | None]) -> None:
         """The partitions were sought to these offsets (None: nothing committed, the first event read
         starts them)."""
         for partition, offset in at.items():
-            self.held.pop(partition, None)
+            self.waiting.pop(partition, None)
             if offset is None or offset < 0:
                 self.expected.pop(partition, None)
             else:
                 self.expected[partition] = offset
 
     def judge(self, partition: Partition, offset: int) -> Verdict:
-        if partition in self.held:
-            return Held(self.held[partition])
+        waiting = self.waiting.get(partition)
+        if waiting is not None:
+            return self._while_waiting(partition, offset, waiting)
         expected = self.expected.get(partition)
         if expected is not None and offset > expected:
             return Jump(expected, offset - 1)
@@ -67,11 +81,29 @@ class ReadOrder:
         self.expected[partition] = max(offset + 1, expected or 0)
         return Route()
 
-    def settle(self, partition: Partition, offset: int, hole: bool) -> Verdict:
-        """After a `Jump` to `offset`: the log has nothing in between (`hole`), or Faust skipped events."""
+    def settle(self, partition: Partition, offset: int, record: int | None) -> Verdict:
+        """After a `Jump` to `offset`: the log's first record from the expected offset on (None: none
+        before `offset`)."""
         expected = self.expected.get(partition, offset)
-        if hole:
+        if record is None or record >= offset:
+            self.expected[partition] = offset + 1
+            return Route((expected, offset - 1))
+        self.waiting[partition] = _Waiting(record, offset)
+        self.expected[partition] = record
+        return Refuse(record, (expected, record - 1) if record > expected else None)
+
+    def _while_waiting(self, partition: Partition, offset: int, waiting: _Waiting) -> Verdict:
+        if offset == waiting.record:
+            del self.waiting[partition]
             self.expected[partition] = offset + 1
             return Route()
-        self.held[partition] = expected
-        return Held(expected)
+        if offset < waiting.record:  # routed before, read again: routing it again is harmless
+            return Route()
+        if offset > waiting.highest:  # the rest of the read before
+            waiting.highest = offset
+            return Refuse()
+        waiting.highest = offset  # a new read that skipped the record again
+        if waiting.seeks >= SEEKS:
+            return Refuse()
+        waiting.seeks += 1
+        return Refuse(waiting.record)

@@ -64,7 +64,10 @@ class WostreamApp(faust.App):
 
     def _new_transport(self) -> Any:
         """Faust's Kafka transport, with a consumer that commits only what routing handed on (`acks.py`)."""
-        return RouteTransport(self.conf.broker_consumer, self)
+        settings = self.wostream_settings
+        return RouteTransport(
+            self.conf.broker_consumer, self, frozenset({settings.raw_topic, settings.rekey_topic})
+        )
 
     def hand_on(self, event: Any) -> object:
         return self._route_consumer().hand_on(event.message)

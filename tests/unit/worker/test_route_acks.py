@@ -66,34 +66,45 @@ async def test_a_transaction_marker_at_the_committed_offset_is_still_passed() ->
 class _Log:
     """What the log answers about a range (the real one is `LogHoles`, against the broker)."""
 
-    def __init__(self, empty: bool) -> None:
-        self.answer = empty
+    def __init__(self, record: int | None) -> None:
+        self.record = record
         self.asked: list[tuple[str, int, int, int]] = []
 
-    async def empty(self, topic: str, partition: int, first: int, last: int) -> bool:
+    async def first_record(self, topic: str, partition: int, first: int, last: int) -> int | None:
         self.asked.append((topic, partition, first, last))
-        return self.answer
+        return self.record
 
 
-async def test_events_faust_skipped_hold_their_partition_and_are_not_taken_for_a_hole() -> None:
+async def _with_log(record: int | None) -> tuple[RouteConsumer, _Log, list[tuple[TP, int]]]:
     consumer = await _consumer()
-    tp = TP("wo.events", 0)
-    consumer.holes = the_log = _Log(empty=False)  # type: ignore[assignment]
-    consumer._committed_offset[tp] = 5
+    consumer.holes = the_log = _Log(record)  # type: ignore[assignment]
+    sought: list[tuple[TP, int]] = []
+
+    async def seek(partition: TP, offset: int) -> None:  # the consumer thread's seek, recorded
+        sought.append((partition, offset))
+
+    consumer.seek = seek  # type: ignore[method-assign]
+    consumer._committed_offset[TP("wo.events", 0)] = 5
     consumer._order().restart({("wo.events", 0): 5})
+    return consumer, the_log, sought
+
+
+async def test_events_faust_skipped_are_read_again_and_not_taken_for_a_hole() -> None:
+    consumer, the_log, sought = await _with_log(record=6)
+    tp = TP("wo.events", 0)
     await consumer._add_gap(tp, 6, 8)  # what Faust's drain does on a jump: no longer counted as done
-    assert [await consumer.admit(_message(o)) for o in (5, 8, 9, 6)] == [True, False, False, False]
+    assert [await consumer.admit(_message(o)) for o in (5, 8, 9)] == [True, False, False]
     assert the_log.asked == [("wo.events", 0, 6, 7)]
+    assert sought == [(tp, 6)]
     assert consumer.hand_on(_message(5)) is True
     assert consumer._new_offset(tp) == 6  # nothing past what was routed
+    assert [await consumer.admit(_message(o)) for o in (6, 7, 8)] == [True, True, True]  # read again
 
 
 async def test_a_hole_the_log_has_is_passed_and_recorded() -> None:
-    consumer = await _consumer()
+    consumer, _, sought = await _with_log(record=None)
     tp = TP("wo.events", 0)
-    consumer.holes = _Log(empty=True)  # type: ignore[assignment]
-    consumer._committed_offset[tp] = 5
-    consumer._order().restart({("wo.events", 0): 5})
     assert await consumer.admit(_message(8)) is True  # 5-7: transaction markers
+    assert sought == []
     assert consumer.hand_on(_message(8)) is True
     assert consumer._new_offset(tp) == 9

@@ -3,9 +3,9 @@ raw event is done (Faust's own acknowledgements do not count).
 
 Every event the agent is handed is judged by `core.read_order` first: one beyond the next expected offset of
 its partition is routed only if the log really has nothing in between (`holes.py`; recorded as Faust's gap
-then); otherwise Faust skipped events and the partition is held until it is read again. Faust's own gap
-bookkeeping is off: it took such a jump for a hole and counted the skipped events as done (the soak lost 28
-consecutive events of one partition that way).
+then); otherwise Faust skipped records, and the partition is read again from the first of them. Faust's own
+gap bookkeeping is off: it took such a jump for a hole and counted the skipped events as done (the soak lost
+28 consecutive events of one partition that way). A batch fetched before a seek is not handed over after it.
 
 Faust's stream also acknowledges, without handing it to any agent, a message it skips: one read before a
 rebalance (an older generation) or while the flow is stopped (faust-streaming 0.15.3, `Stream._py_aiter`:
@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 
-from wostream.core.read_order import Jump, ReadOrder, Route
+from wostream.core.read_order import Jump, ReadOrder, Refuse, Route
 from wostream.worker.route.holes import LogHoles
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ class RouteConsumer(driver.Consumer):
     _skipped_at: dict[Any, set[int]] | None = None  # offsets skipped and not handed on since, by partition
     _read_order: ReadOrder | None = None
     holes: LogHoles | None = None  # set by the app: without it, no jump is taken for a hole
-    holds = 0  # partitions held because Faust skipped events in them
+    skips = 0  # times Faust handed over an event beyond a record it skipped
+    route_topics: frozenset[str] = frozenset()  # set by the transport: the topics routing reads
+    _sought: dict[Any, int] | None = None  # per route partition, seeks so far
 
     def ack(self, message: Any) -> bool:
         """What Faust's streams call: ignored (see the module's docstring)."""
@@ -72,25 +75,61 @@ class RouteConsumer(driver.Consumer):
         order = self._order()
         verdict = order.judge(where, message.offset)
         if isinstance(verdict, Jump):
-            hole = self.holes is not None and await self.holes.empty(*where, verdict.first, verdict.last)
-            if isinstance(order.settle(where, message.offset, hole), Route):
-                log.info("%s[%d] has no event at offsets %d-%d: passed", *where, verdict.first, verdict.last)
-                await super()._add_gap(tp, verdict.first, verdict.last)
-                return True
-            self.holds += 1
-            log.error(
-                "Faust skipped %s[%d] offsets %d-%d and handed over %d: nothing more of that partition is "
-                "routed until it is read again from %d (the route watch names the stall)",
-                *where,
-                verdict.first,
-                verdict.last,
-                message.offset,
-                verdict.first,
-            )
+            record = await self._first_record(tp, verdict.first, verdict.last)
+            verdict = order.settle(where, message.offset, record)
+            if isinstance(verdict, Refuse):
+                self.skips += 1
+                log.warning(
+                    "Faust handed over %s[%d] offset %d while %d was next: it is read again from there, "
+                    "nothing routed out of order",
+                    *where,
+                    message.offset,
+                    verdict.seek,
+                )
+        hole = None if isinstance(verdict, Jump) else verdict.hole
+        if hole is not None:
+            log.info("%s[%d] has no record at offsets %d-%d: passed", *where, *hole)
+            await super()._add_gap(tp, *hole)
+        if isinstance(verdict, Refuse) and verdict.seek is not None:
+            try:
+                await self.seek(tp, verdict.seek)
+            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
+                log.warning("could not read %s[%d] again: %r", *where, exc)
         return isinstance(verdict, Route)
+
+    async def _first_record(self, tp: TP, first: int, last: int) -> int | None:
+        if self.holes is None:
+            return first  # no way to ask: assume a record, wait for it
+        return await self.holes.first_record(tp.topic, tp.partition, first, last)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:  # noqa: ASYNC109  Faust's
+        """Faust's, but what was fetched of a route partition before a seek of it is not handed over after
+        it (Faust would, then drop what the seek reads again below it)."""
+        sought = self._seeks()
+        before = dict(sought)
+        async for tp, message in super().getmany(timeout):
+            if tp.topic in self.route_topics and sought.get(tp, 0) != before.get(tp, 0):
+                continue
+            yield tp, message
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        self._note_seek([partition])
+        await super().seek(partition, offset)
+
+    def _note_seek(self, partitions: Any) -> None:
+        sought = self._seeks()
+        for tp in partitions:
+            if tp.topic in self.route_topics:
+                sought[tp] = sought.get(tp, 0) + 1
+
+    def _seeks(self) -> dict[Any, int]:
+        if self._sought is None:
+            self._sought = {}
+        return self._sought
 
     async def perform_seek(self) -> None:
         """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
+        self._note_seek(self.assignment())
         await super().perform_seek()
         at = {(tp.topic, tp.partition): self._read_offset.get(tp) for tp in self.assignment()}
         self._order().restart(at)
@@ -132,3 +171,13 @@ class RouteConsumer(driver.Consumer):
 
 class RouteTransport(driver.Transport):
     Consumer: ClassVar[type[RouteConsumer]] = RouteConsumer
+
+    def __init__(self, url: Any, app: Any, route_topics: frozenset[str]) -> None:
+        super().__init__(url, app)
+        self.route_topics = route_topics
+
+    def create_consumer(self, callback: Any, **kwargs: Any) -> RouteConsumer:
+        consumer = super().create_consumer(callback, **kwargs)
+        assert isinstance(consumer, RouteConsumer)
+        consumer.route_topics = self.route_topics
+        return consumer

@@ -2,8 +2,8 @@
 
 A jump in what Faust handed over is either a hole the log really has (a transactional producer's markers,
 records removed by retention) or events Faust skipped. Our own group-less reader, seeking there, tells them
-apart: its position passes the range with no record only for a real hole. Any failure to answer (the broker
-away) is taken as "not a hole": the partition is held, which is safe; the route watch then has it read again.
+apart: the first record it finds. Any failure to answer (the broker away) is taken as "a record is there":
+routing waits for it, which is safe; passing it would not be.
 """
 
 from __future__ import annotations
@@ -26,24 +26,28 @@ class LogHoles:
         self.settings = settings
         self._reader: AIOKafkaConsumer | None = None
 
-    async def empty(self, topic: str, partition: int, first: int, last: int) -> bool:
-        """True when the log has no event at offsets [first, last] of the partition."""
+    async def first_record(self, topic: str, partition: int, first: int, last: int) -> int | None:
+        """The offset of the partition's first record at offsets [first, last]; None when it has none. When
+        the log cannot say, `first` (a record is assumed: waiting for it is safe, passing it is not)."""
         try:
-            return await asyncio.wait_for(self._empty(TopicPartition(topic, partition), first, last), ASK_FOR)
+            found = await asyncio.wait_for(self._first(TopicPartition(topic, partition), first), ASK_FOR)
         except Exception as exc:
             log.warning("could not ask the log about %s[%d] %d-%d: %r", topic, partition, first, last, exc)
-            return False
+            return first
+        return found if found is not None and found <= last else None
 
-    async def _empty(self, tp: TopicPartition, first: int, last: int) -> bool:
+    async def _first(self, tp: TopicPartition, first: int) -> int | None:
+        """The first record's offset from `first` on (None: the log ends before any)."""
         reader = await self._started()
         reader.assign([tp])
         reader.seek(tp, first)
+        end = (await reader.end_offsets([tp]))[tp]
         while True:
             records = (await reader.getmany(tp, timeout_ms=500, max_records=1)).get(tp, [])
             if records:
-                return bool(records[0].offset > last)
-            if await reader.position(tp) > last:
-                return True
+                return int(records[0].offset)
+            if await reader.position(tp) >= end:
+                return None
 
     async def _started(self) -> AIOKafkaConsumer:
         if self._reader is None:
