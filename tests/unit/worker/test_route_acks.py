@@ -3,6 +3,10 @@ skips (and acknowledges) around a rebalance was never routed, and must not move 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
@@ -11,8 +15,8 @@ from wostream.worker.app import create_app
 from wostream.worker.route.acks import RouteConsumer
 
 
-def _message(offset: int) -> ConsumerMessage:
-    return ConsumerMessage("wo.events", 0, offset, 0.0, 0, None, b"T1", b"{}", None)
+def _message(offset: int, partition: int = 0) -> ConsumerMessage:
+    return ConsumerMessage("wo.events", partition, offset, 0.0, 0, None, b"T1", b"{}", None)
 
 
 async def _consumer() -> RouteConsumer:
@@ -108,3 +112,22 @@ async def test_a_hole_the_log_has_is_passed_and_recorded() -> None:
     assert sought == []
     assert consumer.hand_on(_message(8)) is True
     assert consumer._new_offset(tp) == 9
+
+
+async def test_what_was_fetched_before_a_seek_of_its_partition_is_not_handed_over_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consumer = await _consumer()
+    consumer.route_topics = frozenset({"wo.events"})
+    p0, p1 = TP("wo.events", 0), TP("wo.events", 1)
+
+    async def fetched(self: object, timeout: float) -> AsyncIterator[tuple[TP, ConsumerMessage]]:  # noqa: ASYNC109
+        consumer._note_seek([p0])  # sought while fetching: this batch was read after it
+        yield p0, _message(5)
+        consumer._note_seek([p0])  # sought while the batch is handed over: the rest of p0 is stale
+        yield p0, _message(6)
+        yield p1, _message(7, partition=1)
+
+    monkeypatch.setattr(driver.Consumer, "getmany", fetched)
+    handed = [(tp.partition, message.offset) async for tp, message in consumer.getmany(1.0)]
+    assert handed == [(0, 5), (1, 7)]

@@ -106,8 +106,10 @@ class RouteConsumer(driver.Consumer):
         """Faust's, but what was fetched of a route partition before a seek of it is not handed over after
         it (Faust would, then drop what the seek reads again below it)."""
         sought = self._seeks()
-        before = dict(sought)
+        before: dict[Any, int] | None = None
         async for tp, message in super().getmany(timeout):
+            if before is None:  # the fetch has returned: what it read was read after any seek until now
+                before = dict(sought)
             if tp.topic in self.route_topics and sought.get(tp, 0) != before.get(tp, 0):
                 continue
             yield tp, message
