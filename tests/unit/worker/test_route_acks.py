@@ -89,7 +89,7 @@ async def _with_log(record: int | None) -> tuple[RouteConsumer, _Log, list[tuple
 
     consumer.seek = seek  # type: ignore[method-assign]
     consumer._committed_offset[TP("wo.events", 0)] = 5
-    consumer._order().restart({("wo.events", 0): 5})
+    consumer._read_order.restart({("wo.events", 0): 5})
     return consumer, the_log, sought
 
 

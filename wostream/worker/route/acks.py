@@ -41,14 +41,16 @@ SAY_EVERY = 10.0  # seconds between two log lines about skipped messages (a reba
 
 
 class RouteConsumer(driver.Consumer):
-    skipped = 0  # Faust's acknowledgements ignored: messages it skipped, read again later
-    _said = -SAY_EVERY
-    _skipped_at: dict[Any, set[int]] | None = None  # offsets skipped and not handed on since, by partition
-    _read_order: ReadOrder | None = None
     holes: LogHoles | None = None  # set by the app: without it, no jump is taken for a hole
-    skips = 0  # times Faust handed over an event beyond a record it skipped
     route_topics: frozenset[str] = frozenset()  # set by the transport: the topics routing reads
-    _sought: dict[Any, int] | None = None  # per route partition, seeks so far
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.skipped = 0  # Faust's acknowledgements ignored: messages it skipped, read again later
+        self._said = -SAY_EVERY
+        self._skipped_at: dict[Any, set[int]] = {}  # offsets skipped and not handed on since, by partition
+        self._read_order = ReadOrder()
+        self._sought: dict[Any, int] = {}  # per route partition, seeks so far
 
     def ack(self, message: Any) -> bool:
         """What Faust's streams call: ignored (see the module's docstring)."""
@@ -72,13 +74,12 @@ class RouteConsumer(driver.Consumer):
         """Whether the agent may route `message` now (see the module's docstring)."""
         tp = message.tp
         where = (tp.topic, tp.partition)
-        order = self._order()
+        order = self._read_order
         verdict = order.judge(where, message.offset)
         if isinstance(verdict, Jump):
             record = await self._first_record(tp, verdict.first, verdict.last)
             verdict = order.settle(where, message.offset, record)
             if isinstance(verdict, Refuse):
-                self.skips += 1
                 log.warning(
                     "Faust handed over %s[%d] offset %d while %d was next: it is read again from there, "
                     "nothing routed out of order",
@@ -105,7 +106,7 @@ class RouteConsumer(driver.Consumer):
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:  # noqa: ASYNC109  Faust's
         """Faust's, but what was fetched of a route partition before a seek of it is not handed over after
         it (Faust would, then drop what the seek reads again below it)."""
-        sought = self._seeks()
+        sought = self._sought
         before: dict[Any, int] | None = None
         async for tp, message in super().getmany(timeout):
             if before is None:  # the fetch has returned: what it read was read after any seek until now
@@ -119,35 +120,25 @@ class RouteConsumer(driver.Consumer):
         await super().seek(partition, offset)
 
     def _note_seek(self, partitions: Any) -> None:
-        sought = self._seeks()
+        sought = self._sought
         for tp in partitions:
             if tp.topic in self.route_topics:
                 sought[tp] = sought.get(tp, 0) + 1
-
-    def _seeks(self) -> dict[Any, int]:
-        if self._sought is None:
-            self._sought = {}
-        return self._sought
 
     async def perform_seek(self) -> None:
         """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
         self._note_seek(self.assignment())
         await super().perform_seek()
         at = {(tp.topic, tp.partition): self._read_offset.get(tp) for tp in self.assignment()}
-        self._order().restart(at)
+        self._read_order.restart(at)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """A partition that comes back starts again at its committed offset (`perform_seek`)."""
-        self._order().restart({(tp.topic, tp.partition): None for tp in revoked})
+        self._read_order.restart({(tp.topic, tp.partition): None for tp in revoked})
         await super().on_partitions_revoked(revoked)
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """Off: a jump in what Faust read is judged by `admit`, which records the holes the log has."""
-
-    def _order(self) -> ReadOrder:
-        if self._read_order is None:
-            self._read_order = ReadOrder()
-        return self._read_order
 
     def hand_on(self, message: Any) -> bool:
         """The route pipeline's acknowledgement: every record of the event is confirmed."""
@@ -166,8 +157,6 @@ class RouteConsumer(driver.Consumer):
         return found
 
     def _unrouted(self, tp: Any) -> set[int]:
-        if self._skipped_at is None:
-            self._skipped_at = {}
         return self._skipped_at.setdefault(tp, set())
 
 
