@@ -6,6 +6,10 @@ its partition is routed only if the log really has nothing in between (`holes.py
 then); otherwise Faust skipped records, and the partition is read again from the first of them. Faust's own
 gap bookkeeping is off: it took such a jump for a hole and counted the skipped events as done (the soak lost
 28 consecutive events of one partition that way). A batch fetched before a seek is not handed over after it.
+Faust's fetch loop also drops, unseen, what is read below the offset it last handed over, and it sets that
+offset once the agent has taken a message, so a seek made meanwhile was undone and the read again dropped:
+the partition stood still for good (P4's benchmark, 2 of 4 partitions). Order is judged here, so that drop
+is off for the route topics.
 
 Faust's stream also acknowledges, without handing it to any agent, a message it skips: one read before a
 rebalance (an older generation) or while the flow is stopped (faust-streaming 0.15.3, `Stream._py_aiter`:
@@ -77,8 +81,9 @@ class RouteConsumer(driver.Consumer):
         order = self._read_order
         verdict = order.judge(where, message.offset)
         if isinstance(verdict, Jump):
+            read = order.reads.get(where, 0)
             record = await self._first_record(tp, verdict.first, verdict.last)
-            verdict = order.settle(where, message.offset, record)
+            verdict = order.settle(where, message.offset, record, read)
             if isinstance(verdict, Refuse):
                 log.warning(
                     "Faust handed over %s[%d] offset %d while %d was next: it is read again from there, "
@@ -107,12 +112,15 @@ class RouteConsumer(driver.Consumer):
         """Faust's, but what was fetched of a route partition before a seek of it is not handed over after
         it (Faust would, then drop what the seek reads again below it)."""
         sought = self._sought
+        read_offset = self._read_offset
         before: dict[Any, int] | None = None
         async for tp, message in super().getmany(timeout):
             if before is None:  # the fetch has returned: what it read was read after any seek until now
                 before = dict(sought)
-            if tp.topic in self.route_topics and sought.get(tp, 0) != before.get(tp, 0):
-                continue
+            if tp.topic in self.route_topics:
+                if sought.get(tp, 0) != before.get(tp, 0):
+                    continue
+                read_offset[tp] = None  # Faust's drop below its read offset: off (module docstring)
             yield tp, message
 
     async def seek(self, partition: TP, offset: int) -> None:
@@ -129,12 +137,13 @@ class RouteConsumer(driver.Consumer):
         """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
         self._note_seek(self.assignment())
         await super().perform_seek()
-        at = {(tp.topic, tp.partition): self._read_offset.get(tp) for tp in self.assignment()}
+        committed = self._committed_offset
+        at = {(tp.topic, tp.partition): committed.get(tp) for tp in self.assignment()}
         self._read_order.restart(at)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
-        """A partition that comes back starts again at its committed offset (`perform_seek`)."""
-        self._read_order.restart({(tp.topic, tp.partition): None for tp in revoked})
+        """Nothing of a revoked partition is routed nor committed until `perform_seek` starts it again."""
+        self._read_order.close((tp.topic, tp.partition) for tp in revoked)
         await super().on_partitions_revoked(revoked)
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
@@ -146,8 +155,13 @@ class RouteConsumer(driver.Consumer):
         return bool(super().ack(message))
 
     def _new_offset(self, tp: Any) -> int | None:
-        """Faust's, except past a committed offset whose event was skipped and is not handed on yet."""
+        """Faust's, except past a committed offset whose event was skipped and is not handed on yet, and,
+        where nothing is committed (Faust then takes any run of acknowledged offsets), past where the
+        partition's read started: between a revocation and the seek that starts the partition again, no
+        commit at all."""
         committed = self._committed_offset[tp]
+        if committed is None and tp.topic in self.route_topics and not self._from_start(tp):
+            return None
         unrouted = self._unrouted(tp)
         if committed is not None and unrouted:
             unrouted.difference_update([offset for offset in unrouted if offset < committed])
@@ -155,6 +169,15 @@ class RouteConsumer(driver.Consumer):
                 return None
         found: int | None = super()._new_offset(tp)
         return found
+
+    def _from_start(self, tp: Any) -> bool:
+        """Whether what is acknowledged of a partition with nothing committed begins where its read began
+        (a hole the log has there counts: `admit` recorded it as Faust's gap)."""
+        started = self._read_order.started.get((tp.topic, tp.partition))
+        if started is None:
+            return False
+        lowest = [*self._acked[tp], *(interval.begin for interval in self._gap[tp])]
+        return not lowest or min(lowest) - started <= 1
 
     def _unrouted(self, tp: Any) -> set[int]:
         return self._skipped_at.setdefault(tp, set())
