@@ -15,6 +15,7 @@ seconds of deliveries. `bound()` adds them up for the run's settings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import statistics
@@ -36,7 +37,8 @@ from wostream.core.credentials import new_secret
 from wostream.core.models import WILDCARD
 
 CODES = ("CRASHA", "CRASHB")
-GOAL_RESUME_S = 10.0
+GOAL_RESUME_S = 8.0
+CATCH_UP_S = 300.0  # after the offer: what has not arrived by then is reported lost
 
 
 def bound(settings: Settings, rate: float) -> int:
@@ -69,7 +71,8 @@ def crash_run(stack: LocalStack, rate: float, seconds: float, first_ticket: int)
     def caught_up() -> bool:
         return all(tally(s.lines(), events).lost == 0 for s in subs)
 
-    poll(caught_up, 300, "every event at both subscribers after the kill", interval=1.0)
+    with contextlib.suppress(AssertionError):  # still missing then: counted as lost below, the goal says so
+        poll(caught_up, CATCH_UP_S, "every event at both subscribers after the kill", interval=1.0)
     out: dict[str, Any] = {"events": len(events), "bound": bound(stack.settings, rate)}
     for s in subs:
         lines = s.lines()
