@@ -7,7 +7,7 @@ from collections import Counter
 
 from workshop.soak.faults import schedule
 from workshop.soak.receipts import receipts
-from workshop.soak.run import POPULATION, SMOKE, Plan, offered_events
+from workshop.soak.run import POPULATION, ROLES, SMOKE, Plan, offered_events
 from workshop.workload import LIFECYCLE
 
 
@@ -29,9 +29,11 @@ def test_the_full_plan_has_every_fault_the_issue_names_spread_over_the_offering(
     assert str(plan).startswith("faults: ")
 
 
-def test_the_smoke_plan_still_kills_disconnects_and_restarts_both_servers() -> None:
+def test_the_smoke_plan_kills_a_worker_of_each_role_disconnects_and_restarts_both_servers() -> None:
     names = {name for _, name in schedule(SMOKE, 10.0).faults}
-    assert {"kill w1", "disconnect", "router restart", "broker restart", "late subscriber connects"} <= names
+    assert {"kill w1", "kill w2", "disconnect", "router restart", "broker restart"} <= names
+    assert "late subscriber connects" in names
+    assert {ROLES["w1"], ROLES["w2"]} == {"route", "deliver"}
 
 
 def test_offered_events_are_whole_interleaved_ticket_lives_cut_at_n() -> None:
