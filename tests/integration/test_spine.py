@@ -153,6 +153,9 @@ def test_examples_reach_exactly_the_entitled_subscriber(stack: LocalStack, tmp_p
     assert "wostream_quarantined_total 1.0" in metrics.splitlines()
     drift = stack.get_json("/drift")
     assert drift["1"]["unknown"]["orderKey"] == 2, "changeId 1's examples carry orderKey, not in the table"
+    # a subscriber's state comes from the status board, refreshed every second (`unknown` before its first
+    # pass, as the board saw it then after): the page an operator reloads shows it within a few seconds
+    poll(lambda: ">online<" in stack.get_text("/"), 30, "the page to show a subscriber online")
     page = stack.get_text("/")
     assert "SUBA" in page and "Subscriber B" in page and ">online<" in page
     assert not any("pbkdf2" in stack.get_text(p) for p in ("/", "/subscribers", "/metrics", "/drift"))
