@@ -84,6 +84,17 @@ class ReadOrder:
             self.started.pop(partition, None)
             self.reads[partition] = self.reads.get(partition, 0) + 1
 
+    def describe(self, partition: Partition) -> str:
+        """Where the partition's read stands, in words (for the line that names a stalled partition)."""
+        expected = self.expected.get(partition)
+        if expected is None:
+            return f"revoked or not sought yet (reads {self.reads.get(partition, 0)})"
+        said = f"next offset {expected}, read started at {self.started.get(partition)}"
+        waiting = self.waiting.get(partition)
+        if waiting is not None:
+            said += f", waiting for {waiting.record} (read again {waiting.seeks} times)"
+        return said
+
     def judge(self, partition: Partition, offset: int) -> Verdict:
         waiting = self.waiting.get(partition)
         if waiting is not None:

@@ -9,6 +9,7 @@ chunk Faust gathered to the route pipeline, which routes, writes and acknowledge
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import faust
@@ -20,6 +21,7 @@ from wostream.broker.topics import core_topics, ensure_topics, faust_topics
 from wostream.config.settings import Settings
 from wostream.worker.node import Node, until_started
 from wostream.worker.route.acks import RouteConsumer, RouteTransport
+from wostream.worker.route.acks import explain as explain_route
 from wostream.worker.route.holes import LogHoles
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
@@ -154,7 +156,17 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
         tickets = TicketTable(table)
     node = Node(settings, tickets, loop=app.loop, beacon=app.beacon)
     app.wostream_node = node
-    node.watch = RouteWatch(settings, lambda: set(app.consumer.assignment()), node.consuming)
+    phases: dict[str, tuple[str, float]] = {}  # per route agent: what it is doing, since when
+
+    def explain(topic: str, partition: int) -> str:
+        """What the route side knows of a stalled partition: the consumer, the pipeline, the agents."""
+        now = time.monotonic()
+        said = [explain_route(app._route_consumer(), topic, partition)]
+        said.append(node.route.describe() if node.route is not None else "no route pipeline")
+        said += [f"agent {name} {what} for {now - since:.1f} s" for name, (what, since) in phases.items()]
+        return "; ".join(said)
+
+    node.watch = RouteWatch(settings, lambda: set(app.consumer.assignment()), node.consuming, explain)
     app.add_dependency(node)
     app.web_server(node.web)  # the worker's own web port, in place of Faust's
 
@@ -170,12 +182,17 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
         async def route_events(stream: Any) -> None:
             # acknowledged by the pipeline, in order, once each chunk's records are confirmed by the broker;
             # a chunk is what arrived within CHUNK_WAIT, at most CHUNK_EVENTS
+            name = "raw" if rekey else "by-ticket"
+            phases[name] = ("waiting for events", time.monotonic())
             async for events in stream.noack_take(CHUNK_EVENTS, within=CHUNK_WAIT):
+                phases[name] = (f"judging {len(events)} events", time.monotonic())
                 await node.ready.wait()
                 assert node.route is not None
                 events = await app.in_order(events)
+                phases[name] = (f"submitting {len(events)} events", time.monotonic())
                 if events:
                     await node.route.submit([_raw(event, rekey) for event in events], app.hand_on)
+                phases[name] = ("waiting for events", time.monotonic())
 
         app.agent(topic, name=f"wostream.route.{'raw' if rekey else 'by-ticket'}")(route_events)
 

@@ -95,3 +95,13 @@ def test_what_the_log_said_about_a_read_that_is_over_is_not_used() -> None:
     assert _judge(order, P, [8, 9, 10]) == [Route()] * 3
     order.close([P])
     assert order.settle(P, 14, record=None, read=order.reads[P] - 1) == Refuse()
+
+
+def test_a_stalled_partition_is_described_as_the_read_order_sees_it() -> None:
+    order = ReadOrder()
+    assert order.describe(P) == "revoked or not sought yet (reads 0)"
+    order.restart({P: 10})
+    assert order.describe(P) == "next offset 10, read started at 10"
+    assert _judge(order, P, [14]) == [Jump(10, 13)]
+    order.settle(P, 14, record=10, read=order.reads[P])
+    assert order.describe(P) == "next offset 10, read started at 10, waiting for 10 (read again 1 times)"

@@ -117,6 +117,6 @@ class Dispatcher:
             empty = lane.finish(ticket)
             lane.wake.set()
             self.fetching.sync_pause(lane)
-            if empty:
-                del lane.tasks[ticket]
+            if empty or lane.stopping:  # revoked: the push on the wire was let finish, the rest is not ours
+                lane.tasks.pop(ticket, None)
                 return

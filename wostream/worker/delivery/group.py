@@ -208,5 +208,5 @@ class DeliveryGroup:
             log.warning("commit failed (events may be delivered again): %s", exc)
             return
         for lane in lanes:
-            if lane.tp in offsets:
-                lane.committed = lane.done
+            if lane.tp in offsets:  # what was committed: `done` may have moved during the commit
+                lane.committed = offsets[lane.tp].offset

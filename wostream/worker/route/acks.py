@@ -183,6 +183,44 @@ class RouteConsumer(driver.Consumer):
         return self._skipped_at.setdefault(tp, set())
 
 
+def explain(consumer: RouteConsumer, topic: str, partition: int) -> str:
+    """What the consumer knows of a partition, for the line naming its stall: where routing expects it,
+    what Faust committed and holds acknowledged, what it skipped, whether it is fetched at all."""
+    tp = next((tp for tp in consumer.assignment() if (tp.topic, tp.partition) == (topic, partition)), None)
+    if tp is None:
+        return "not assigned here"
+    acked = consumer._acked[tp]
+    if tp in consumer._paused_partitions:
+        fetched = "paused"
+    else:
+        active = "fetched" if tp in consumer._get_active_partitions() else "neither paused nor fetched"
+        fetched = f"{active}, highwater {consumer.highwater(tp)}"
+    return explain_partition(
+        consumer._read_order.describe((topic, partition)),
+        committed=consumer._committed_offset[tp],
+        acked=(len(acked), min(acked, default=None), max(acked, default=None)),
+        unrouted=sorted(consumer._unrouted(tp))[:5],
+        fetched=fetched,
+        flowing=bool(consumer.flow_active),
+    )
+
+
+def explain_partition(
+    order: str,
+    committed: int | None,
+    acked: tuple[int, int | None, int | None],
+    unrouted: list[int],
+    fetched: str,
+    flowing: bool,
+) -> str:
+    count, low, high = acked
+    return (
+        f"{order}; committed {committed}; {count} acknowledged (lowest {low}, highest {high}); "
+        f"skipped by Faust and not routed since {unrouted or 'none'}; "
+        f"{fetched}; flow {'on' if flowing else 'stopped'}"
+    )
+
+
 class RouteTransport(driver.Transport):
     Consumer: ClassVar[type[RouteConsumer]] = RouteConsumer
 

@@ -108,6 +108,10 @@ class RoutePipeline:
         head = self._head
         return 0.0 if head is None else time.monotonic() - head.since
 
+    def describe(self) -> str:
+        """The pipeline's state in words, for the line that names a stalled partition."""
+        return f"{self._queued} events routed and unconfirmed, the oldest for {self.oldest_wait():.1f} s"
+
     async def submit(self, raws: Sequence[Raw], acknowledge: Acknowledge) -> None:
         """Route and write a chunk; returns once it is queued for `acknowledge` (waits while
         `route_in_flight` events are unconfirmed).

@@ -27,13 +27,21 @@ log = logging.getLogger(__name__)
 EVERY = 5.0  # seconds between two looks
 
 Assigned = Callable[[], set[TopicPartition]]
+Explain = Callable[[str, int], str]  # what the route consumer knows of a partition (`acks.RouteConsumer`)
 
 
 class RouteWatch:
-    def __init__(self, settings: Settings, assigned: Assigned, consuming: asyncio.Event) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        assigned: Assigned,
+        consuming: asyncio.Event,
+        explain: Explain | None = None,
+    ) -> None:
         self.settings = settings
         self.assigned = assigned
         self.consuming = consuming
+        self.explain = explain
         self.problem: str | None = None
         self._progress = Progress()
         self._topics = {settings.raw_topic, settings.rekey_topic}
@@ -67,6 +75,10 @@ class RouteWatch:
         problem = describe(stalls) if stalls else None
         if problem is not None and problem != self.problem:
             log.error("%s", problem)
+            if self.explain is not None:
+                for stall in stalls:
+                    where = (stall.topic, stall.partition)
+                    log.error("%s[%d]: %s", *where, self.explain(*where))
         self.problem = problem
 
 
