@@ -4,7 +4,8 @@ aiokafka 0.14 expires the batches of a partition whose leader stayed unknown for
 for an idempotent producer; their sequence numbers are gone with them, and from then on every send to that
 partition fails with `OutOfOrderSequenceNumber` until the producer is made anew (a new producer id). A long
 broker outage must not stop routing for good: the first such failure renews the producer under a lock, and
-the callers' own retries send again (in order: they retry from their first unconfirmed record).
+the callers' own retries send again; the route pipeline keeps the order across it by holding what it read
+later until the failed writes are confirmed (`worker/route/handing.py`).
 """
 
 from __future__ import annotations

@@ -2,11 +2,8 @@
 
 The agent hands over events in chunks (what Faust had buffered, up to `CHUNK_EVENTS` of the app). A chunk is
 routed in read order, its records written as one batch per topic partition (`broker.batches`), and the chunk
-queued; a single task confirms chunks strictly in the order they were read and acknowledges their events,
-each only after every record of its chunk is confirmed. Faust commits what is acknowledged, so a crash
-re-routes from the first unconfirmed chunk: duplicates (bounded by `route_in_flight` events), never gaps.
-The producer is idempotent, so within a partition a later write cannot land while an earlier one failed:
-writing a failed chunk again keeps the order.
+handed to `handing.Handing`, which confirms chunks strictly in the order they were read and acknowledges
+their events only once every record of their chunk is confirmed (and keeps the order across failed writes).
 
 A write the broker refuses for good (a record too large, an invalid topic) is not retried: the chunk's events
 are written again one by one, and the one whose record is refused is quarantined with that reason instead, so
@@ -19,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from wostream.broker.batches import BatchWriter
@@ -31,6 +28,7 @@ from wostream.core.drift import Drift
 from wostream.core.models import RouteResult, Ticket
 from wostream.core.routing import Memory, internal_error, route
 from wostream.records.writes import Write, plan_all, quarantine
+from wostream.worker.route.handing import Chunk, Handing
 from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.stats import Stats
 
@@ -62,18 +60,6 @@ class Routed:
 Acknowledge = Callable[[Any], object]  # tells the consumer an event (as the agent read it) is handed on
 
 
-@dataclass
-class Chunk:
-    items: list[Routed]
-    futures: list[asyncio.Future[Any]]
-    acknowledge: Acknowledge
-    since: float = field(default_factory=time.monotonic)  # when it was read
-
-    @property
-    def writes(self) -> list[Write]:
-        return [w for item in self.items for w in item.writes]
-
-
 class Topics(Protocol):
     """Makes sure a topic the pipeline writes to exists (cheap once known)."""
 
@@ -98,19 +84,17 @@ class RoutePipeline:
         self.topics = topics
         self.tickets = tickets
         self.writer = BatchWriter(producer)
-        self._pending: asyncio.Queue[Chunk] = asyncio.Queue()
-        self._queued = 0  # events in `_pending` and `_head`
-        self._room = asyncio.Event()
-        self._head: Chunk | None = None  # the chunk being confirmed: the oldest not yet handed on
+        self.handing = Handing(self._send_all, self._one_by_one, self._count, settings.route_in_flight)
 
     def oldest_wait(self) -> float:
         """Seconds the oldest unacknowledged raw event has waited to be handed on (0 when none waits)."""
-        head = self._head
+        head = self.handing.head
         return 0.0 if head is None else time.monotonic() - head.since
 
     def describe(self) -> str:
         """The pipeline's state in words, for the line that names a stalled partition."""
-        return f"{self._queued} events routed and unconfirmed, the oldest for {self.oldest_wait():.1f} s"
+        said = f"{self.handing.queued} events routed, unconfirmed, the oldest for {self.oldest_wait():.1f} s"
+        return said + ("; new writes held after a failure" if self.handing.held else "")
 
     async def submit(self, raws: Sequence[Raw], acknowledge: Acknowledge) -> None:
         """Route and write a chunk; returns once it is queued for `acknowledge` (waits while
@@ -119,9 +103,6 @@ class RoutePipeline:
         With ticket memory, each event sees its ticket as the events before it left it (in this chunk too);
         the table gets a ticket's state once per chunk, and only when the chunk changed it.
         """
-        while self._queued >= self.settings.route_in_flight:
-            self._room.clear()
-            await self._room.wait()
         changed: dict[str, tuple[Ticket, Any]] = {}  # a ticket's state after this chunk, and its last event
         items = []
         for n, raw in enumerate(raws, 1):
@@ -131,10 +112,7 @@ class RoutePipeline:
         if self.tickets is not None:
             for ticket_id, (ticket, event) in changed.items():
                 self.tickets.put(ticket_id, ticket, event)
-        chunk = Chunk(items, [], acknowledge)
-        chunk.futures = await self._send_all(chunk.writes)
-        self._queued += len(items)
-        self._pending.put_nowait(chunk)
+        await self.handing.add(Chunk(items, acknowledge))
 
     def _route(self, raw: Raw, changed: dict[str, tuple[Ticket, Any]]) -> Routed:
         now = time.time()
@@ -157,36 +135,8 @@ class RoutePipeline:
         return Routed(raw, result, plan_all(self.settings, result, raw.value, raw.key, raw.source, now))
 
     async def acknowledge_in_order(self) -> None:
-        """Runs for the worker's life (supervised): confirms chunks, acknowledges events in the order read."""
-        while True:
-            # after a crash, the chunk that was being confirmed comes first: it was taken off the queue
-            chunk = self._head if self._head is not None else await self._pending.get()
-            self._head = chunk
-            await self._confirm(chunk)
-            self._head = None
-            for item in chunk.items:
-                chunk.acknowledge(item.raw.event)
-                self._count(item)
-            self._queued -= len(chunk.items)
-            self._room.set()
-
-    async def _confirm(self, chunk: Chunk) -> None:
-        while True:  # no event is acknowledged until it is handed on
-            try:
-                await asyncio.gather(*chunk.futures)
-                return
-            except Exception as exc:
-                if permanent(exc):
-                    await self._one_by_one(chunk)
-                    return
-                log.error(
-                    "could not hand on %d events from %s on, retrying: %s",
-                    len(chunk.items),
-                    chunk.items[0].raw.source,
-                    exc,
-                )
-                await asyncio.sleep(1.0)
-            chunk.futures = await self._send_all(chunk.writes)
+        """Runs for the worker's life (supervised): `handing.Handing`."""
+        await self.handing.run()
 
     async def _one_by_one(self, chunk: Chunk) -> None:
         """A batch was refused for good: find the event whose record it was, write the others."""
