@@ -144,9 +144,13 @@ def soak(events: int | None, rate: float | None, smoke: bool, bad_input: int | N
 
     plan = SMOKE if smoke else Plan()
     plan = dataclasses.replace(plan, events=events or plan.events, rate=rate or plan.rate)
-    verdict, figures = Soak(plan, Path(tempfile.mkdtemp(prefix="wostream-soak-")), click.echo).run()
+    soak = Soak(plan, Path(tempfile.mkdtemp(prefix="wostream-soak-")), click.echo)
+    verdict, figures = soak.run()
     for line in render(verdict):
         click.echo(line)
+    for code, examples in soak.reorder_examples().items():
+        click.echo(f"{code} reordered, the first pairs:\n  " + "\n  ".join(examples))
+    click.echo(f"the run's files (worker logs, receipts, the broker's data): {soak.workdir}")
     click.echo(f"offered {figures['offered']:,} events, wall time {figures['wall_s']} s")
     restarts = figures["liveness_restarts"]
     click.echo(f"liveness restarts: {'; '.join(restarts) if restarts else 'none'}")

@@ -15,8 +15,11 @@ from workshop.soak.volume import volume_run
 
 @pytest.mark.timeout(900)
 def test_a_small_soak_through_overlapping_faults_loses_and_reorders_nothing(tmp_path: Path) -> None:
-    verdict, figures = Soak(SMOKE, tmp_path, print).run()
+    soak = Soak(SMOKE, tmp_path, print)
+    verdict, figures = soak.run()
     print("\n".join(render(verdict)))
+    for code, examples in soak.reorder_examples().items():
+        print(f"{code} reordered, the first pairs:", *examples, sep="\n  ")
     print(f"liveness restarts: {figures['liveness_restarts']}")
     assert figures["offered"] > 0.9 * SMOKE.events, figures
     assert len(verdict.reports) >= 5

@@ -94,10 +94,30 @@ class Verdict:
 
 def _reordered(first: Iterable[Receipt]) -> int:
     """Adjacent pairs, within a ticket by first arrival of each id, whose seq goes down."""
-    seqs: dict[str, list[int]] = {}
+    return len(inversions(first))
+
+
+def inversions(first: Iterable[Receipt]) -> list[tuple[Receipt, Receipt]]:
+    """The adjacent pairs `_reordered` counts, (earlier arrival, later arrival), in arrival order."""
+    tickets: dict[str, list[Receipt]] = {}
     for receipt in first:
-        seqs.setdefault(receipt["ticket"], []).append(int(receipt["seq"]))
-    return sum(b < a for s in seqs.values() for a, b in itertools.pairwise(s))
+        tickets.setdefault(receipt["ticket"], []).append(receipt)
+    pairs = (pair for arrived in tickets.values() for pair in itertools.pairwise(arrived))
+    found = [(a, b) for a, b in pairs if int(b["seq"]) < int(a["seq"])]
+    return sorted(found, key=lambda pair: pair[1]["receivedAt"])
+
+
+def reorder_examples(run: SubscriberRun, most: int = 5) -> list[str]:
+    """The first reordered pairs of a run in words (which ids, which attempts, when): a soak that fails on
+    order says where it happened, not only how often."""
+    first: dict[str, Receipt] = {}
+    for receipt in (r for r in run.received if not r["refused"]):
+        first.setdefault(receipt["eventId"], receipt)
+    return [
+        f"{b['eventId']} (attempt {b['attempt']}) at {b['receivedAt']:.3f} after {a['eventId']} "
+        f"(attempt {a['attempt']}) at {a['receivedAt']:.3f}"
+        for a, b in inversions(first.values())[:most]
+    ]
 
 
 def _unjustified(dead: Sequence[DeadLetter], limit: int, where: Mapping[str, Resolved]) -> int:

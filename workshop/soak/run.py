@@ -20,7 +20,7 @@ import yaml
 
 from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
-from workshop.soak.checker import SubscriberRun, Verdict, check
+from workshop.soak.checker import SubscriberRun, Verdict, check, reorder_examples
 from workshop.soak.faults import Schedule, schedule
 from workshop.soak.liveness import Liveness
 from workshop.soak.receipts import dead_letters, receipts
@@ -232,6 +232,16 @@ class Soak:
             code: SubscriberRun([r for p in procs for r in receipts(p.lines())], dead[code], ATTEMPTS)
             for code, procs in self.processes.items()
         }
+
+    def reorder_examples(self) -> dict[str, list[str]]:
+        """Per subscriber that got events out of order, the first such pairs (read from its output files,
+        which outlive the stack)."""
+        found = {}
+        for code, procs in self.processes.items():
+            run = SubscriberRun([r for p in procs for r in receipts(p.lines())], (), ATTEMPTS)
+            if examples := reorder_examples(run):
+                found[code] = examples
+        return found
 
     def wait_caught_up(
         self,

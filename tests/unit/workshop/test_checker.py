@@ -20,6 +20,7 @@ from workshop.soak.checker import (
     Verdict,
     check,
     render,
+    reorder_examples,
     resume_seconds,
 )
 from workshop.soak.expectations import expectations
@@ -156,6 +157,10 @@ def test_one_reordered_pair() -> None:
     verdict = verdict_with("STEADY", received)
     assert_only(verdict, "STEADY", False, reordered=1)
     assert render(verdict)[-1] == "VERDICT: FAIL (STEADY reordered 1)"
+    at2, at3 = float(ORDER.index("T3-2")), float(ORDER.index("T3-3"))  # their stamps (the lines swapped)
+    assert reorder_examples(SubscriberRun(received, (), LIMIT)) == [
+        f"T3-2 (attempt 1) at {at2:.3f} after T3-3 (attempt 1) at {at3:.3f}"
+    ]
 
 
 def test_one_unexpected_event_is_a_routing_leak() -> None:
