@@ -129,10 +129,10 @@ def bench_all_cmd(smoke: bool, repeats: int | None, only: str, out: Path, kafka:
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="The bad-input generator's seed.")
 def soak(events: int | None, rate: float | None, smoke: bool, bad_input: int | None, seed: int) -> None:
-    """Two workers, two routers, six kinds of subscriber, faults overlapping (worker SIGKILL x3, subscriber
-    disconnects x5, router and broker restarts); then one line per subscriber and a verdict. Exits 1 on any
-    loss, reordering, leak or unjustified dead letter (with --bad-input: on a crash, a bad record not
-    quarantined with a reason, or a good one not delivered)."""
+    """Four workers (two route, two deliver), two routers, six kinds of subscriber, faults overlapping
+    (worker SIGKILL x3, of both roles, subscriber disconnects x5, router and broker restarts); then one line
+    per subscriber and a verdict. Exits 1 on any loss, reordering, leak or unjustified dead letter (with
+    --bad-input: on a crash, a bad record not quarantined with a reason, or a good one not delivered)."""
     import dataclasses
     import tempfile
 

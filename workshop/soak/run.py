@@ -87,9 +87,8 @@ class Plan:
     catch_up: float = 1200.0  # seconds to wait for every subscriber after the last event is offered
 
 
-# one kill, of the route worker w1: with a second one (the deliver worker w2, seconds after the broker's
-# restart) 1 run in 5 reordered ~110 events per subscriber (nothing lost); open, see BENCHMARKS.md
-SMOKE = Plan(events=2_600, rate=200.0, worker_kills=1, disconnects=2, catch_up=300.0)
+# two kills: the route worker w1, then the deliver worker w2 seconds after the broker's restart
+SMOKE = Plan(events=2_600, rate=200.0, worker_kills=2, disconnects=2, catch_up=300.0)
 
 
 def offered_events(n: int) -> list[dict[str, Any]]:
