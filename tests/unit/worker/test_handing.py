@@ -104,3 +104,21 @@ async def _until(condition: Any) -> None:
     async with asyncio.timeout(5):
         while not condition():  # noqa: ASYNC110  (a test's bounded poll)
             await asyncio.sleep(0.005)
+
+
+async def test_a_write_that_fails_to_even_be_queued_holds_the_next_chunk_at_once() -> None:
+    acked: list[str] = []
+    written: list[str] = []
+
+    async def refusing_once(writes: list[Write]) -> list[asyncio.Future[Any]]:
+        written.extend(w.value.decode() for w in writes)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_exception(ConnectionError("metadata unknown")) if len(written) == 1 else future.set_result(
+            None
+        )
+        return [future]
+
+    hand = Handing(refusing_once, _refused, lambda item: None, limit=100)
+    await hand.add(chunk("A", acked))
+    await hand.add(chunk("B", acked))  # no turn of the loop in between
+    assert written == ["A"] and hand.held

@@ -105,7 +105,10 @@ class Handing:
         chunk.written = True
         chunk.futures = await self._send(chunk.writes)
         for future in chunk.futures:
-            future.add_done_callback(self._failed)
+            if future.done():  # failed to even queue: held before anything else is written
+                self._failed(future)
+            else:
+                future.add_done_callback(self._failed)
 
     def _failed(self, future: asyncio.Future[Any]) -> None:
         if not future.cancelled() and future.exception() is not None:
