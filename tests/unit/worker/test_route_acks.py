@@ -133,6 +133,44 @@ async def test_what_was_fetched_before_a_seek_of_its_partition_is_not_handed_ove
     assert handed == [(0, 5), (1, 7)]
 
 
+async def test_a_partition_whose_fetch_is_dropped_is_read_again_from_where_routing_expects_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consumer, _, sought = await _with_log(record=None)  # p0 started at its committed offset 5
+    consumer.route_topics = frozenset({"wo.events"})
+    p0, p1 = TP("wo.events", 0), TP("wo.events", 1)
+
+    async def fetched(self: object, timeout: float) -> AsyncIterator[tuple[TP, ConsumerMessage]]:  # noqa: ASYNC109
+        yield p1, _message(7, partition=1)
+        consumer._note_seek([p0])  # Faust's seek to the committed offsets, while this batch is handed over
+        for offset in (5, 6, 7):  # the rest of p0: dropped, though the consumer may count it read
+            yield p0, _message(offset)
+
+    monkeypatch.setattr(driver.Consumer, "getmany", fetched)
+    handed = [(tp.partition, message.offset) async for tp, message in consumer.getmany(1.0)]
+    assert handed == [(1, 7)]
+    assert sought == [(p0, 5)], "read again from 5, once: the last events of a burst must not stand still"
+
+
+async def test_what_was_refused_before_the_read_order_knew_the_start_is_read_again_after_the_seek(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consumer, _, sought = await _with_log(record=None)
+    consumer.route_topics = frozenset({"wo.events"})
+    p0 = TP("wo.events", 0)
+    consumer._read_order.close([("wo.events", 0)])  # revoked, then assigned again at the rebalance
+    monkeypatch.setattr(consumer, "assignment", lambda: {p0})
+
+    async def faust_seek(self: RouteConsumer) -> None:
+        self._committed_offset[p0] = 59  # Faust's seek to the committed offsets: read from 59 on
+        assert await self.admit(_message(59)) is False  # handed over before the start is known: refused
+
+    monkeypatch.setattr(driver.Consumer, "perform_seek", faust_seek)
+    await consumer.perform_seek()
+    assert sought == [(p0, 59)], "what was refused is read again: else the partition stands still (P4)"
+    assert await consumer.admit(_message(59)) is True
+
+
 async def test_between_a_revocation_and_the_seek_nothing_is_routed_nor_committed() -> None:
     """CI's soak lost events this way: acknowledged while Faust knew no committed offset (it pops it on
     revocation), a run of later offsets was committed past events never routed."""

@@ -5,7 +5,15 @@ Every event the agent is handed is judged by `core.read_order` first: one beyond
 its partition is routed only if the log really has nothing in between (`holes.py`; recorded as Faust's gap
 then); otherwise Faust skipped records, and the partition is read again from the first of them. Faust's own
 gap bookkeeping is off: it took such a jump for a hole and counted the skipped events as done (the soak lost
-28 consecutive events of one partition that way). A batch fetched before a seek is not handed over after it.
+28 consecutive events of one partition that way). A batch fetched before a seek is not handed over after it,
+and its partition is read again from where routing expects it.
+
+Whatever routing refuses must be read again, or nothing brings it back after the last event of a burst: the
+partition stands still with every event waiting until the worker is restarted (P4 in a CI run; 3 of 68 soak
+runs, each time a partition just assigned). Events read after Faust's seek to the committed offsets can
+reach the agent before the read order knows where the partition starts (it learns it when the seek returns;
+with nothing committed Faust does not seek at all) and are refused then; so once it knows, every route
+partition is sought there again.
 Faust's fetch loop also drops, unseen, what is read below the offset it last handed over, and it sets that
 offset once the agent has taken a message, so a seek made meanwhile was undone and the read again dropped:
 the partition stood still for good (P4's benchmark, 2 of 4 partitions). Order is judged here, so that drop
@@ -82,7 +90,7 @@ class RouteConsumer(driver.Consumer):
         verdict = order.judge(where, message.offset)
         if isinstance(verdict, Jump):
             read = order.reads.get(where, 0)
-            record = await self._first_record(tp, verdict.first, verdict.last)
+            record = await _first_record(self.holes, tp, verdict.first, verdict.last)
             verdict = order.settle(where, message.offset, record, read)
             if isinstance(verdict, Refuse):
                 log.warning(
@@ -103,25 +111,32 @@ class RouteConsumer(driver.Consumer):
                 log.warning("could not read %s[%d] again: %r", *where, exc)
         return isinstance(verdict, Route)
 
-    async def _first_record(self, tp: TP, first: int, last: int) -> int | None:
-        if self.holes is None:
-            return first  # no way to ask: assume a record, wait for it
-        return await self.holes.first_record(tp.topic, tp.partition, first, last)
-
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:  # noqa: ASYNC109  Faust's
         """Faust's, but what was fetched of a route partition before a seek of it is not handed over after
-        it (Faust would, then drop what the seek reads again below it)."""
+        it, and the partition is read again from where routing expects it (module docstring)."""
         sought = self._sought
         read_offset = self._read_offset
         before: dict[Any, int] | None = None
+        read_again: set[Any] = set()
         async for tp, message in super().getmany(timeout):
             if before is None:  # the fetch has returned: what it read was read after any seek until now
                 before = dict(sought)
             if tp.topic in self.route_topics:
                 if sought.get(tp, 0) != before.get(tp, 0):
+                    if tp not in read_again:
+                        read_again.add(tp)
+                        await self._read_again(tp)
                     continue
                 read_offset[tp] = None  # Faust's drop below its read offset: off (module docstring)
             yield tp, message
+
+    async def _read_again(self, tp: TP) -> None:
+        """From where routing expects it (not at all while revoked: the rebalance's seek starts it)."""
+        if (expected := self._read_order.expected.get((tp.topic, tp.partition))) is not None:
+            try:
+                await self.seek(tp, expected)
+            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
+                log.warning("could not read %s[%d] again: %r", tp.topic, tp.partition, exc)
 
     async def seek(self, partition: TP, offset: int) -> None:
         self._note_seek([partition])
@@ -134,12 +149,16 @@ class RouteConsumer(driver.Consumer):
                 sought[tp] = sought.get(tp, 0) + 1
 
     async def perform_seek(self) -> None:
-        """Faust's seek to the committed offsets (after each rebalance): where each partition starts."""
+        """Faust's seek to the committed offsets (after each rebalance): where each partition starts. Then
+        each route partition is sought there again: what was read after Faust's seek but handed over before
+        the read order knew where the partition starts was refused, and would not be read again."""
         self._note_seek(self.assignment())
         await super().perform_seek()
         committed = self._committed_offset
-        at = {(tp.topic, tp.partition): committed.get(tp) for tp in self.assignment()}
-        self._read_order.restart(at)
+        self._read_order.restart({(tp.topic, tp.partition): committed.get(tp) for tp in self.assignment()})
+        for tp in self.assignment():
+            if tp.topic in self.route_topics:
+                await self._read_again(tp)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Nothing of a revoked partition is routed nor committed until `perform_seek` starts it again."""
@@ -181,6 +200,12 @@ class RouteConsumer(driver.Consumer):
 
     def _unrouted(self, tp: Any) -> set[int]:
         return self._skipped_at.setdefault(tp, set())
+
+
+async def _first_record(holes: LogHoles | None, tp: TP, first: int, last: int) -> int | None:
+    if holes is None:
+        return first  # no way to ask: assume a record, wait for it
+    return await holes.first_record(tp.topic, tp.partition, first, last)
 
 
 def explain(consumer: RouteConsumer, topic: str, partition: int) -> str:
