@@ -107,12 +107,18 @@ def inversions(first: Iterable[Receipt]) -> list[tuple[Receipt, Receipt]]:
     return sorted(found, key=lambda pair: pair[1]["receivedAt"])
 
 
+def _first_arrivals(accepted: Iterable[Receipt]) -> dict[str, Receipt]:
+    """Each event id's first accepted receipt, in arrival order."""
+    first: dict[str, Receipt] = {}
+    for receipt in accepted:
+        first.setdefault(receipt["eventId"], receipt)
+    return first
+
+
 def reorder_examples(run: SubscriberRun, most: int = 5) -> list[str]:
     """The first reordered pairs of a run in words (which ids, which attempts, when): a soak that fails on
     order says where it happened, not only how often."""
-    first: dict[str, Receipt] = {}
-    for receipt in (r for r in run.received if not r["refused"]):
-        first.setdefault(receipt["eventId"], receipt)
+    first = _first_arrivals(r for r in run.received if not r["refused"])
     return [
         f"{b['eventId']} (attempt {b['attempt']}) at {b['receivedAt']:.3f} after {a['eventId']} "
         f"(attempt {a['attempt']}) at {a['receivedAt']:.3f}"
@@ -139,9 +145,7 @@ def _unjustified(dead: Sequence[DeadLetter], limit: int, where: Mapping[str, Res
 def report(code: str, expected: frozenset[str], run: SubscriberRun, where: Mapping[str, Resolved]) -> Report:
     """One subscriber's tally (see `Report`); `where` places offered events by id, for parked letters."""
     accepted = [r for r in run.received if not r["refused"]]
-    first: dict[str, Receipt] = {}
-    for receipt in accepted:
-        first.setdefault(receipt["eventId"], receipt)
+    first = _first_arrivals(accepted)
     dead_ids = {d["eventId"] for d in run.dead}
     return Report(
         base_code=code,

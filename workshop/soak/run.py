@@ -20,7 +20,7 @@ import yaml
 
 from workshop.kafka import Kafka
 from workshop.local import LocalStack, isolated
-from workshop.soak.checker import SubscriberRun, Verdict, check, reorder_examples
+from workshop.soak.checker import Receipt, SubscriberRun, Verdict, check, reorder_examples
 from workshop.soak.faults import Schedule, schedule
 from workshop.soak.liveness import Liveness
 from workshop.soak.receipts import dead_letters, receipts
@@ -227,18 +227,17 @@ class Soak:
             kind.base_code: dead_letters(stack.kafka, stack.settings.dead_topic(kind.base_code))
             for kind in POPULATION
         }
-        return {
-            code: SubscriberRun([r for p in procs for r in receipts(p.lines())], dead[code], ATTEMPTS)
-            for code, procs in self.processes.items()
-        }
+        return {code: SubscriberRun(self.received(code), dead[code], ATTEMPTS) for code in self.processes}
+
+    def received(self, code: str) -> list[Receipt]:
+        """Everything a subscriber's processes received, in order (their output files outlive the stack)."""
+        return [r for p in self.processes[code] for r in receipts(p.lines())]
 
     def reorder_examples(self) -> dict[str, list[str]]:
-        """Per subscriber that got events out of order, the first such pairs (read from its output files,
-        which outlive the stack)."""
+        """Per subscriber that got events out of order, the first such pairs."""
         found = {}
-        for code, procs in self.processes.items():
-            run = SubscriberRun([r for p in procs for r in receipts(p.lines())], (), ATTEMPTS)
-            if examples := reorder_examples(run):
+        for code in self.processes:
+            if examples := reorder_examples(SubscriberRun(self.received(code), (), ATTEMPTS)):
                 found[code] = examples
         return found
 

@@ -211,3 +211,19 @@ async def test_route_messages_are_handed_over_whatever_offset_faust_last_read(
     async for tp, message in consumer.getmany(1.0):
         seen.append((tp.topic, message.offset, consumer._read_offset[tp]))
     assert seen == [("wo.events", 10, None), ("other", 10, 50)]  # what Faust's drain compares with
+
+
+async def test_a_stalled_partition_is_explained_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wostream.worker.route.acks import explain
+
+    consumer = await _consumer()
+    p0 = TP("wo.events", 0)
+    monkeypatch.setattr(consumer, "assignment", set)
+    assert explain(consumer, "wo.events", 0) == "not assigned here"
+    monkeypatch.setattr(consumer, "assignment", lambda: {p0})
+    monkeypatch.setattr(consumer, "highwater", lambda tp: 189)
+    consumer._read_order.restart({("wo.events", 0): 59})
+    assert explain(consumer, "wo.events", 0) == (
+        "next offset 59, read started at 59; committed None; 0 acknowledged (lowest None, highest None); "
+        "skipped by Faust and not routed since none; neither paused nor fetched, highwater 189; flow on"
+    )

@@ -220,29 +220,12 @@ def explain(consumer: RouteConsumer, topic: str, partition: int) -> str:
     else:
         active = "fetched" if tp in consumer._get_active_partitions() else "neither paused nor fetched"
         fetched = f"{active}, highwater {consumer.highwater(tp)}"
-    return explain_partition(
-        consumer._read_order.describe((topic, partition)),
-        committed=consumer._committed_offset[tp],
-        acked=(len(acked), min(acked, default=None), max(acked, default=None)),
-        unrouted=sorted(consumer._unrouted(tp))[:5],
-        fetched=fetched,
-        flowing=bool(consumer.flow_active),
-    )
-
-
-def explain_partition(
-    order: str,
-    committed: int | None,
-    acked: tuple[int, int | None, int | None],
-    unrouted: list[int],
-    fetched: str,
-    flowing: bool,
-) -> str:
-    count, low, high = acked
+    count, low, high = len(acked), min(acked, default=None), max(acked, default=None)
     return (
-        f"{order}; committed {committed}; {count} acknowledged (lowest {low}, highest {high}); "
-        f"skipped by Faust and not routed since {unrouted or 'none'}; "
-        f"{fetched}; flow {'on' if flowing else 'stopped'}"
+        f"{consumer._read_order.describe((topic, partition))}; committed {consumer._committed_offset[tp]}; "
+        f"{count} acknowledged (lowest {low}, highest {high}); "
+        f"skipped by Faust and not routed since {sorted(consumer._unrouted(tp))[:5] or 'none'}; "
+        f"{fetched}; flow {'on' if consumer.flow_active else 'stopped'}"
     )
 
 
