@@ -9,7 +9,9 @@ deadline, so no JVM or router outlives the command that started it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,10 +27,40 @@ class StackError(RuntimeError):
     """A component could not be installed or started; the message says which and what to look at."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> int:
+    """The lowest port the kernel hands to outgoing connections (32768 where it cannot be read)."""
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _port_cursor() -> itertools.count[int]:
+    return itertools.count(random.Random(os.getpid()).randrange(1 << 16))
+
+
+_CURSOR = _port_cursor()
+
+
+def free_port(low: int = 10000, high: int | None = None) -> int:
+    """A port to listen on later, below the kernel's ephemeral range.
+
+    A port the kernel picked with `bind(0)` comes from the ephemeral range, so between the pick and the
+    server's bind any outgoing connection (a Kafka client, an Ice call) may take it as its local port: a CI
+    run lost a worker to "Address already in use" that way. Below that range only listeners take ports;
+    the cursor (started from the pid) keeps one process from handing the same port out twice.
+    """
+    high = ephemeral_low() if high is None else high
+    span = max(high - low, 1)
+    for _ in range(span):
+        port = low + next(_CURSOR) % span
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise StackError(f"no free port on 127.0.0.1 between {low} and {high}")
 
 
 def wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None, what: str = "") -> None:
