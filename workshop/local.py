@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -133,6 +134,16 @@ class LocalStack(Wiring):
     def get_json(self, path: str, name: str = "w1") -> Any:
         with urllib.request.urlopen(f"{self.web(name)}{path}", timeout=5) as r:
             return json.loads(r.read())
+
+    def health(self, name: str = "w1") -> tuple[int, dict[str, Any]]:
+        """/health's status and body as a probe sees them (0 and {} while nothing listens)."""
+        try:
+            with urllib.request.urlopen(f"{self.web(name)}/health", timeout=2) as r:
+                return int(r.status), json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), json.loads(exc.read())
+        except OSError:
+            return 0, {}
 
     def get_text(self, path: str, name: str = "w1") -> str:
         with urllib.request.urlopen(f"{self.web(name)}{path}", timeout=5) as r:

@@ -7,12 +7,8 @@ The broker is the test session's secured one (SASL_SSL, SCRAM, ACLs on); each pr
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiokafka.errors import KafkaError
@@ -43,21 +39,11 @@ def write(settings: Settings, topic: str) -> str:
     return asyncio.run(attempt())
 
 
-def health(stack: LocalStack) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"{stack.web('w1')}/health", timeout=2) as r:
-            return int(r.status), json.loads(r.read())
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), json.loads(exc.read())
-    except OSError:
-        return 0, {}
-
-
 def problems_once_refused(stack: LocalStack) -> list[str]:
     """/health's problems once they are the broker's refusal (before that it says "starting")."""
 
     def refused() -> list[str] | None:
-        status, body = health(stack)
+        status, body = stack.health()
         found = body.get("problems", [])
         return found if status == 503 and found and found[0].startswith("Kafka ") else None
 

@@ -97,13 +97,21 @@ class IceService:
         return self.rule.valid(proxy, session)
 
     def serve(self, registrar: Registrar, desk: Desk) -> None:
-        """Activate the adapter Glacier2 calls: the verifier and the session manager."""
+        """Activate the adapter Glacier2 calls: the verifier and the session manager.
+
+        Raises OSError naming the endpoints when its port is held; nothing is half-made, so it may be called
+        again."""
         assert self.communicator is not None and self.rule is not None, "IceService.prepare() first"
         self._loop = asyncio.get_running_loop()
         self._registrar = registrar
         self._desk = desk
         communicator = self.communicator
-        adapter = communicator.createObjectAdapter("Wostream")
+        try:
+            adapter = communicator.createObjectAdapter("Wostream")
+        except Ice.SocketException as exc:  # the port is held: an OSError the worker waits out and names
+            where = communicator.getProperties().getProperty("Wostream.Endpoints")
+            why = os.strerror(exc.error) if exc.error else str(exc).split(":", 1)[-1].strip()
+            raise OSError(exc.error, f"the Ice adapter cannot listen on {where}: {why}") from None
         verifier = PermissionsVerifierI(self.directory, LoginPolicy())
         adapter.add(verifier, Ice.stringToIdentity("wostream/PermissionsVerifier"))
         manager = SessionManagerI(self.directory, self, self.rule, self.sessions)

@@ -77,7 +77,7 @@ class Node(Service):
         self.ready = asyncio.Event()  # the flows of this role are built and started
         self.consuming = asyncio.Event()  # routing: Faust consumes (its tables recovered); set by the app
         self._producer: Producer | None = None
-        self.refused: str | None = None  # why the broker does not take this worker, while it does not
+        self.refused: str | None = None  # why this worker cannot start yet (broker, Ice port)
         self._admitted = False
 
     async def admit(self) -> None:
@@ -104,7 +104,8 @@ class Node(Service):
         self.loops.spawn("config feed", self.feed.run)
         await self.feed.ready.wait()
         callbacks = CallbackBook(settings, self.directory, producer)
-        self.ice.serve(callbacks, SelfService(settings, self.board))
+        desk = SelfService(settings, self.board)
+        await until_listening(self, lambda: self.ice.serve(callbacks, desk))
         if settings.routes:
             self._start_routing(producer)
         if settings.delivers:
@@ -214,6 +215,21 @@ async def until_started(node: Node, what: str, start: Step, undo: Step) -> None:
             log.error("%s; trying again in %.0f s", node.refused, START_RETRY)
             with contextlib.suppress(Exception):
                 await undo()
+            await asyncio.sleep(START_RETRY)
+        else:
+            node.refused = None
+            return
+
+
+async def until_listening(node: Node, listen: Callable[[], None]) -> None:
+    """Open the Ice adapter. Its port may still be held (the process before this one on its way out, or a
+    wrong endpoint in the ConfigMap): waited out, said on /health and in one line, not a traceback."""
+    while True:
+        try:
+            listen()
+        except OSError as exc:
+            node.refused = exc.strerror or str(exc)
+            log.error("%s; trying again in %.0f s", node.refused, START_RETRY)
             await asyncio.sleep(START_RETRY)
         else:
             node.refused = None
