@@ -43,7 +43,7 @@ def worker_bindings(s: Settings) -> list[Binding]:
     return [
         Binding("group", s.app_id, "literal", ("Read",)),
         Binding("group", f"{s.app_id}-deliver", "literal", ("Read",)),
-        _topics(f"{s.app_id}-", "Create", "Read", "Write"),  # Faust's changelog and leader topics
+        _topics(f"{s.app_id}-", "Create", "Read", "Write"),  # Faust's changelog (the leader topic is off)
         _topic(s.raw_topic, "Read"),
         _topic(s.rekey_topic, "Read", "Write"),
         _topic(s.quarantine_topic, "Write"),

@@ -147,6 +147,9 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
         # and a rebalance must not wait for it (it is simply not committed, and is routed again).
         stream_wait_empty=False,
         web_tables_enabled=False,
+        # wostream elects no leader: without this Faust makes and reads a leader topic as it starts, and a
+        # broker away at that moment ended a worker's start with a traceback
+        topic_disable_leader=True,
     )
     tickets = None
     if settings.ticket_memory:

@@ -3,6 +3,7 @@ skips (and acknowledges) around a rebalance was never routed, and must not move 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,7 +21,7 @@ def _message(offset: int, partition: int = 0) -> ConsumerMessage:
 
 
 async def _consumer() -> RouteConsumer:
-    app = create_app(Settings(kafka_bootstrap="127.0.0.1:1"))
+    app = create_app(Settings(kafka="127.0.0.1:1"))
     app.topics.add(app.topic("wo.events"))  # what the route agent subscribes when it starts
     await app.topics._update_indices()  # type: ignore[attr-defined]  # what its start does
     consumer = app.consumer
@@ -227,3 +228,11 @@ async def test_a_stalled_partition_is_explained_in_one_line(monkeypatch: pytest.
         "next offset 59, read started at 59; committed None; 0 acknowledged (lowest None, highest None); "
         "skipped by Faust and not routed since none; neither paused nor fetched, highwater 189; flow on"
     )
+
+
+async def test_the_route_worker_makes_and_reads_no_leader_topic() -> None:
+    """Its start-up step needs the broker (it declares a topic) and wostream elects no leader."""
+    app = create_app(Settings(kafka="127.0.0.1:1"))  # nothing listens: any declare would fail
+    await asyncio.wait_for(app._leader_assignor.on_start(), 2)  # type: ignore[attr-defined]
+    assert [t for t in app.topics if "__leader" in str(t)] == []
+    assert app.consumer.randomly_assigned_topics == set()
