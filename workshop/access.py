@@ -43,27 +43,30 @@ class Access:
     def as_admin(self, base: Settings | None = None) -> Settings:
         return self.client(self.admin, self.admin_password_file, base)
 
-    def principal(self, name: str, role: str, base: Settings) -> Settings:
-        """A new principal `name` with the ACLs of `role` for `base`'s names, and `base` reaching it as it."""
+    def principal(self, name: str, role: str, base: Settings, skip: str | None = None) -> Settings:
+        """A new principal `name` with the ACLs of `role` for `base`'s names (none on resources of the kind
+        `skip`, "topic" or "group"), and `base` reaching it as it."""
         password = secrets.token_urlsafe(24)
         path = self.secrets_dir / f"{name}.password"
         path.write_text(password, encoding="utf-8")
         path.chmod(0o600)
         settings = self.client(name, path, base)
-        asyncio.run(self._make(name, password, role, settings))
+        asyncio.run(self._make(name, password, role, settings, skip))
         return settings
 
     def grant(self, name: str, role: str, settings: Settings) -> None:
         """Give the existing principal `name` the ACLs of `role` for `settings`' names (on top of its own)."""
         asyncio.run(self._make(name, None, role, settings))
 
-    async def _make(self, name: str, password: str | None, role: str, settings: Settings) -> None:
+    async def _make(
+        self, name: str, password: str | None, role: str, settings: Settings, skip: str | None = None
+    ) -> None:
         admin = new_admin(self.as_admin(), request_timeout_ms=15_000)
         await admin.start()
         try:
             if password is not None:
                 await upsert_users(admin, {name: password})
-            await grant(admin, name, bindings(role, settings))
+            await grant(admin, name, [b for b in bindings(role, settings) if b.resource != skip])
         finally:
             await admin.close()
 

@@ -114,3 +114,24 @@ def test_a_worker_without_its_acls_says_so_and_starts_once_they_are_granted(
         stack.wait_ready(timeout=60)
     finally:
         stack.stop()
+
+
+def test_a_worker_without_its_group_acls_names_the_groups_and_starts_once_they_are_granted(
+    kafka_access: Access, tmp_path: Path
+) -> None:
+    """Every topic ACL but no group ACL: Faust would retry its join for ever and say nothing."""
+    names = isolated(kafka_access, uuid.uuid4().hex[:8])
+    user = f"{names.app_id}-nogroups"
+    partial = kafka_access.principal(user, "worker", names, skip="group")
+    stack = LocalStack(partial, tmp_path, access=kafka_access)
+    try:
+        stack.start_worker()
+        groups = f"{names.app_id}, {names.app_id}-deliver"
+        assert problems_once_refused(stack) == [
+            f"Kafka refused user {user!r} the consumer group(s) {groups} (GroupAuthorizationFailed): "
+            "grant what `wostream kafka acls --role worker` lists"
+        ]
+        kafka_access.grant(user, "worker", names)
+        stack.wait_ready(timeout=60)
+    finally:
+        stack.stop()

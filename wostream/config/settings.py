@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         return ";".join(f"kafka://{h.strip()}" for h in self.kafka.split(",") if h.strip())
 
     @property
+    def groups(self) -> list[str]:
+        """The consumer groups this role joins: Faust's (the app id) to route, its own to deliver."""
+        return [self.app_id] * self.routes + [f"{self.app_id}-deliver"] * self.delivers
+
+    @property
     def tickets_changelog(self) -> str:
         """Faust's changelog of the tickets table (what resync reads ticket memory from)."""
         return f"{self.app_id}-tickets-changelog"

@@ -21,6 +21,7 @@ from typing import Any
 from aiokafka.errors import KafkaError
 from mode import Service
 
+from wostream.broker.groups import group_refusal, refused_groups
 from wostream.broker.preflight import refusal
 from wostream.broker.producer import Producer
 from wostream.broker.topics import TopicKeeper, core_topics, make_producer
@@ -123,16 +124,19 @@ class Node(Service):
             await self._producer.stop()
 
     async def _until_admitted(self) -> None:
-        """Until the broker takes this worker's principal and serves wostream's topics: meanwhile one line
-        says why (also on /health), and the worker waits instead of exiting (a Secret or an ACL is being
-        fixed)."""
+        """Until the broker takes this worker's principal, serves wostream's topics and lets it use its
+        consumer groups: meanwhile one line says why (also on /health), and the worker waits instead of
+        exiting (a Secret or an ACL is being fixed)."""
         while True:
             why = await refusal(self.settings)
             if why is None:
                 try:
                     await TopicKeeper(self.settings).ensure(core_topics(self.settings))
-                    self.refused = None
-                    return
+                    refused = await refused_groups(self.settings)
+                    if not refused:
+                        self.refused = None
+                        return
+                    why = group_refusal(self.settings, refused)
                 except (KafkaError, TimeoutError) as exc:
                     said = str(exc) or "no answer in time"
                     why = f"Kafka did not serve wostream's topics: {type(exc).__name__}: {said}"

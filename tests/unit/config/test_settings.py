@@ -47,3 +47,9 @@ def test_settings_that_do_not_fit_together_say_why(monkeypatch: pytest.MonkeyPat
 
 def test_other_errors_are_not_taken_for_settings() -> None:
     assert settings_problems(RuntimeError("x")) is None
+
+
+def test_each_role_names_the_consumer_groups_it_joins() -> None:
+    """What admission asks the broker about; the deliver role never joins Faust's group."""
+    joined = {role: Settings(app_id="ws", role=role).groups for role in ("route", "deliver", "all")}
+    assert joined == {"route": ["ws"], "deliver": ["ws-deliver"], "all": ["ws", "ws-deliver"]}
