@@ -23,6 +23,7 @@ from wostream.worker.node import Node, until_started
 from wostream.worker.route.acks import RouteConsumer, RouteTransport
 from wostream.worker.route.acks import explain as explain_route
 from wostream.worker.route.holes import LogHoles
+from wostream.worker.route.patient_topic import PatientTopic
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.route.watch import RouteWatch
@@ -147,9 +148,9 @@ def create_app(settings: Settings | None = None) -> WostreamApp:
         # and a rebalance must not wait for it (it is simply not committed, and is routed again).
         stream_wait_empty=False,
         web_tables_enabled=False,
-        # wostream elects no leader: without this Faust makes and reads a leader topic as it starts, and a
-        # broker away at that moment ended a worker's start with a traceback
+        # wostream elects no leader: without this Faust makes and reads a leader topic as it starts
         topic_disable_leader=True,
+        Topic=PatientTopic,  # the changelog's declare waits a broker restart out
     )
     tickets = None
     if settings.ticket_memory:

@@ -236,3 +236,16 @@ async def test_the_route_worker_makes_and_reads_no_leader_topic() -> None:
     await asyncio.wait_for(app._leader_assignor.on_start(), 2)  # type: ignore[attr-defined]
     assert [t for t in app.topics if "__leader" in str(t)] == []
     assert app.consumer.randomly_assigned_topics == set()
+
+
+async def test_a_changelog_declare_the_broker_does_not_take_is_tried_again_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Raised, it ended the worker's start with a traceback (a broker restarting as the worker started)."""
+    app = create_app(Settings(kafka="127.0.0.1:1", app_id="ws"))  # Faust's producer cannot start here
+    (table,) = app.tables.values()  # ticket memory's
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(table.changelog_topic.declare(), 0.5)
+    (line,) = [r.getMessage() for r in caplog.records if "declare" in r.getMessage()]
+    assert line.startswith("Kafka did not take the declare of ws-tickets-changelog (KafkaConnectionError(")
+    assert line.endswith("); trying again in 5 s")
