@@ -17,6 +17,7 @@ from workshop.access import Access
 from workshop.local import LocalStack, isolated
 from workshop.workload import poll
 from wostream.broker.clients import new_producer
+from wostream.broker.preflight import refusal
 from wostream.config.settings import Settings
 
 pytestmark = pytest.mark.security
@@ -135,3 +136,14 @@ def test_a_worker_without_its_group_acls_names_the_groups_and_starts_once_they_a
         stack.wait_ready(timeout=60)
     finally:
         stack.stop()
+
+
+def test_admission_takes_any_bootstrap_broker_that_answers(kafka_access: Access) -> None:
+    """A client bootstraps from any listed broker: one down (a rolling restart) must not hold a start."""
+    settings = isolated(kafka_access, uuid.uuid4().hex[:8])
+    down = "127.0.0.1:1"
+    refused = f"Kafka {down} (SASL_SSL): connection refused (the broker is down, or the address is wrong)"
+    assert asyncio.run(refusal(settings.model_copy(update={"kafka": down}))) == refused
+    assert asyncio.run(refusal(settings.model_copy(update={"kafka": f"{down},{settings.kafka}"}))) is None
+    both_down = f"{down},127.0.0.1:2"
+    assert asyncio.run(refusal(settings.model_copy(update={"kafka": both_down}))) == refused

@@ -26,8 +26,20 @@ TIMEOUT = 10.0
 
 
 async def refusal(settings: Settings) -> str | None:
-    """Why the first broker of `settings.kafka` does not take us, in one line, or None."""
-    first = settings.kafka.split(",")[0].strip()
+    """None as soon as one broker of `settings.kafka` takes us (a client bootstraps from any of them: one
+    broker down in a rolling restart must not hold a worker's start); else why the first does not."""
+    servers = [s.strip() for s in settings.kafka.split(",") if s.strip()]
+    first = None
+    for server in servers:
+        why = await _refusal_of(server, settings)
+        if why is None:
+            return None
+        first = first or why
+    return first
+
+
+async def _refusal_of(first: str, settings: Settings) -> str | None:
+    """Why the broker at `first` (host:port) does not take us, in one line, or None."""
     host, _, port = first.rpartition(":")
     who = (
         f"user {settings.kafka_username!r} ({settings.kafka_sasl_mechanism})"

@@ -23,7 +23,7 @@ from wostream.worker.node import Node, until_started
 from wostream.worker.route.acks import RouteConsumer, RouteTransport
 from wostream.worker.route.acks import explain as explain_route
 from wostream.worker.route.holes import LogHoles
-from wostream.worker.route.patient_topic import PatientTopic
+from wostream.worker.route.patience import PatientTopic
 from wostream.worker.route.pipeline import Raw
 from wostream.worker.route.ticket_table import TicketTable
 from wostream.worker.route.watch import RouteWatch

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import faust
 import pytest
+from aiokafka.errors import NodeNotReadyError
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
 from wostream.config.settings import Settings
 from wostream.worker.app import create_app
+from wostream.worker.route import patience
 from wostream.worker.route.acks import RouteConsumer
 
 
@@ -239,13 +242,45 @@ async def test_the_route_worker_makes_and_reads_no_leader_topic() -> None:
 
 
 async def test_a_changelog_declare_the_broker_does_not_take_is_tried_again_not_raised(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Raised, it ended the worker's start with a traceback (a broker restarting as the worker started)."""
-    app = create_app(Settings(kafka="127.0.0.1:1", app_id="ws"))  # Faust's producer cannot start here
+    app = create_app(Settings(kafka="127.0.0.1:1", app_id="ws"))
     (table,) = app.tables.values()  # ticket memory's
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(table.changelog_topic.declare(), 0.5)
-    (line,) = [r.getMessage() for r in caplog.records if "declare" in r.getMessage()]
-    assert line.startswith("Kafka did not take the declare of ws-tickets-changelog (KafkaConnectionError(")
-    assert line.endswith("); trying again in 5 s")
+    answers: list[Exception | None] = [NodeNotReadyError("node 1"), None]  # the broker back on the second
+
+    async def declare(topic: faust.Topic) -> None:
+        answer = answers.pop(0)
+        if answer is not None:
+            raise answer
+
+    monkeypatch.setattr(faust.Topic, "declare", declare)
+    monkeypatch.setattr(patience, "RETRY", 0.01)
+    await asyncio.wait_for(table.changelog_topic.declare(), 2)
+    assert answers == []
+    lines = [r.getMessage() for r in caplog.records if "declare" in r.getMessage()]
+    assert lines == [
+        "Kafka did not take the declare of ws-tickets-changelog "
+        "(NodeNotReadyError('node 1')); trying again in 0 s"
+    ]
+
+
+async def test_fausts_producer_and_consumer_wait_for_a_broker_instead_of_raising(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Their bootstrap raised KafkaConnectionError and ended the worker when a broker restarted meanwhile."""
+    app = create_app(Settings(kafka="127.0.0.1:1"))  # nothing listens
+    consumer, producer = app.consumer, app.producer
+    assert isinstance(consumer, RouteConsumer) and isinstance(producer, patience.PatientProducer)
+    thread = consumer._new_consumer_thread()
+    for starting in (producer.on_start(), thread.on_start()):
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(starting, 0.5)
+    waits = [r.getMessage() for r in caplog.records if " waits: " in r.getMessage()]
+    refused = (
+        "Kafka 127.0.0.1:1 (PLAINTEXT): connection refused (the broker is down, or the address is wrong)"
+    )
+    assert waits == [
+        f"Faust's producer waits: {refused}; trying again in 5 s",
+        f"Faust's consumer waits: {refused}; trying again in 5 s",
+    ]

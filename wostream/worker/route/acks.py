@@ -45,6 +45,7 @@ from faust.types import TP
 
 from wostream.core.read_order import Jump, ReadOrder, Refuse, Route
 from wostream.worker.route.holes import LogHoles
+from wostream.worker.route.patience import PatientConsumer, PatientProducer
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 SAY_EVERY = 10.0  # seconds between two log lines about skipped messages (a rebalance skips a buffer's worth)
 
 
-class RouteConsumer(driver.Consumer):
+class RouteConsumer(PatientConsumer):
     holes: LogHoles | None = None  # set by the app: without it, no jump is taken for a hole
     route_topics: frozenset[str] = frozenset()  # set by the transport: the topics routing reads
 
@@ -231,6 +232,7 @@ def explain(consumer: RouteConsumer, topic: str, partition: int) -> str:
 
 class RouteTransport(driver.Transport):
     Consumer: ClassVar[type[RouteConsumer]] = RouteConsumer
+    Producer: ClassVar[type[PatientProducer]] = PatientProducer
 
     def __init__(self, url: Any, app: Any, route_topics: frozenset[str]) -> None:
         super().__init__(url, app)
