@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from time import monotonic
 
 import faust
+from aiokafka.errors import KafkaConnectionError
 from faust.transport.drivers import aiokafka as driver
-
-from wostream.broker.preflight import refusal
-from wostream.config.settings import Settings
+from faust.transport.producer import Producer
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,16 @@ RETRY = 5.0  # seconds between two tries
 SAID = "Kafka did not take the declare of %s (%r); trying again in %.0f s"
 
 
-async def until_reachable(settings: Settings, what: str) -> None:
-    """Until a broker takes us: a Faust client that cannot bootstrap ends the worker with a traceback."""
-    while (why := await refusal(settings)) is not None:
-        log.error("%s waits: %s; trying again in %.0f s", what, why, RETRY)
-        await asyncio.sleep(RETRY)
-
-
-def _settings(app: Any) -> Settings:
-    """The `WostreamApp`'s settings (not imported here: the app imports this module)."""
-    return cast(Settings, app.wostream_settings)
+async def patiently(start: Callable[[], Awaitable[None]], what: str) -> None:
+    """Start a Faust client until its bootstrap succeeds. A failed bootstrap leaves nothing half-made
+    (aiokafka connects before it builds anything else), so the same client's start is called again."""
+    while True:
+        try:
+            await start()
+            return
+        except KafkaConnectionError as exc:
+            log.error("%s waits: %s; trying again in %.0f s", what, exc, RETRY)
+            await asyncio.sleep(RETRY)
 
 
 class PatientTopic(faust.Topic):
@@ -50,14 +50,19 @@ class PatientTopic(faust.Topic):
 
 class PatientProducer(driver.Producer):
     async def on_start(self) -> None:
-        await until_reachable(_settings(self.app), "Faust's producer")
-        await super().on_start()
+        """`driver.Producer.on_start` (faust-streaming 0.15.3, pinned), its producer's start waited out."""
+        await Producer.on_start(self)  # the buffer
+        producer = self._producer = self._new_producer()
+        self.beacon.add(producer)
+        await patiently(producer.start, "Faust's producer")
 
 
 class PatientConsumerThread(driver.AIOKafkaConsumerThread):
     async def on_start(self) -> None:
-        await until_reachable(_settings(self.consumer.app), "Faust's consumer")
-        await super().on_start()
+        """`driver.AIOKafkaConsumerThread.on_start`, with its consumer's start waited out."""
+        self._consumer = self._create_consumer(loop=self.thread_loop)
+        self.time_started = monotonic()
+        await patiently(self._consumer.start, "Faust's consumer")
 
 
 class PatientConsumer(driver.Consumer):
