@@ -35,11 +35,7 @@ def ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -
         return 32768
 
 
-def _port_cursor() -> itertools.count[int]:
-    return itertools.count(random.Random(os.getpid()).randrange(1 << 16))
-
-
-_CURSOR = _port_cursor()
+_CURSOR = itertools.count(random.Random(os.getpid()).randrange(1 << 16))
 
 
 def free_port(low: int = 10000, high: int | None = None) -> int:

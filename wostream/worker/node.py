@@ -209,31 +209,42 @@ class Node(Service):
 async def until_started(node: Node, what: str, start: Step, undo: Step) -> None:
     """Start a Kafka client. The broker may go away between admission and here (a restart): that is waited
     out, said on /health and in one line, not a crash of the worker with a traceback."""
-    while True:
-        try:
-            await start()
-        except (KafkaError, OSError, TimeoutError) as exc:
-            said, kind = str(exc), type(exc).__name__
-            said = said if said.startswith(kind) else f"{kind}: {said}"  # aiokafka's errors name themselves
-            node.refused = f"Kafka went away while the {what} started ({said})"
-            log.error("%s; trying again in %.0f s", node.refused, START_RETRY)
-            with contextlib.suppress(Exception):
-                await undo()
-            await asyncio.sleep(START_RETRY)
-        else:
-            node.refused = None
-            return
+
+    def why(exc: Exception) -> str:
+        said, kind = str(exc), type(exc).__name__
+        said = said if said.startswith(kind) else f"{kind}: {said}"  # aiokafka's errors name themselves
+        return f"Kafka went away while the {what} started ({said})"
+
+    await _until(node, start, (KafkaError, OSError, TimeoutError), why, undo)
 
 
 async def until_listening(node: Node, listen: Callable[[], None]) -> None:
     """Open the Ice adapter. Its port may still be held (the process before this one on its way out, or a
     wrong endpoint in the ConfigMap): waited out, said on /health and in one line, not a traceback."""
+
+    async def attempt() -> None:
+        listen()
+
+    await _until(node, attempt, (OSError,), lambda exc: getattr(exc, "strerror", None) or str(exc))
+
+
+async def _until(
+    node: Node,
+    attempt: Step,
+    errors: tuple[type[Exception], ...],
+    why: Callable[[Exception], str],
+    undo: Step | None = None,
+) -> None:
+    """Try `attempt` every START_RETRY seconds until it succeeds; meanwhile `node.refused` says why."""
     while True:
         try:
-            listen()
-        except OSError as exc:
-            node.refused = exc.strerror or str(exc)
+            await attempt()
+        except errors as exc:
+            node.refused = why(exc)
             log.error("%s; trying again in %.0f s", node.refused, START_RETRY)
+            if undo is not None:
+                with contextlib.suppress(Exception):
+                    await undo()
             await asyncio.sleep(START_RETRY)
         else:
             node.refused = None

@@ -106,10 +106,7 @@ class RouteConsumer(PatientConsumer):
             log.info("%s[%d] has no record at offsets %d-%d: passed", *where, *hole)
             await super()._add_gap(tp, *hole)
         if isinstance(verdict, Refuse) and verdict.seek is not None:
-            try:
-                await self.seek(tp, verdict.seek)
-            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
-                log.warning("could not read %s[%d] again: %r", *where, exc)
+            await self._seek_again(tp, verdict.seek)
         return isinstance(verdict, Route)
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:  # noqa: ASYNC109  Faust's
@@ -134,10 +131,13 @@ class RouteConsumer(PatientConsumer):
     async def _read_again(self, tp: TP) -> None:
         """From where routing expects it (not at all while revoked: the rebalance's seek starts it)."""
         if (expected := self._read_order.expected.get((tp.topic, tp.partition))) is not None:
-            try:
-                await self.seek(tp, expected)
-            except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
-                log.warning("could not read %s[%d] again: %r", tp.topic, tp.partition, exc)
+            await self._seek_again(tp, expected)
+
+    async def _seek_again(self, tp: TP, offset: int) -> None:
+        try:
+            await self.seek(tp, offset)
+        except Exception as exc:  # revoked meanwhile: the rebalance's own seek starts it again
+            log.warning("could not read %s[%d] again: %r", tp.topic, tp.partition, exc)
 
     async def seek(self, partition: TP, offset: int) -> None:
         self._note_seek([partition])
